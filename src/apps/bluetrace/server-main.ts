@@ -1,0 +1,45 @@
+/**
+ * Program entry: `bluetrace-server <server_port> <block_duration> [--tempid-lifetime S]`.
+ * Serves on all interfaces from the current directory (credentials.txt, tempIDs.txt).
+ */
+import { BlueTraceServer } from './bluetrace-server.js';
+import { SERVER_USAGE, UsageError, parseServerArgs, type ServerConfig } from './cli-args.js';
+
+async function main(): Promise<void> {
+  let cfg: ServerConfig;
+  try {
+    cfg = parseServerArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bluetrace-server: ${err.message}\n${SERVER_USAGE}\n`);
+    process.exit(2);
+  }
+  let server: BlueTraceServer;
+  try {
+    server = await BlueTraceServer.open({
+      dir: process.cwd(),
+      blockDurationSeconds: cfg.blockDurationSeconds,
+      tempIdLifetimeSeconds: cfg.tempIdLifetimeSeconds,
+    });
+  } catch (err) {
+    process.stderr.write(`bluetrace-server: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  let port: number;
+  try {
+    port = await server.listen(cfg.port);
+  } catch (err) {
+    process.stderr.write(`bluetrace-server: cannot listen on port ${cfg.port}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(
+    `BlueTrace server listening on port ${port} (block ${cfg.blockDurationSeconds}s, TempID lifetime ${cfg.tempIdLifetimeSeconds}s)\n`,
+  );
+  const stop = (): void => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+void main();
