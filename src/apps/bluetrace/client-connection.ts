@@ -28,7 +28,10 @@ export class ClientConnection extends EventEmitter {
   constructor(private readonly stream: Duplex) {
     super();
     stream.on('data', (chunk: Buffer | string) => this.onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.on('end', () => this.shutdown('server closed the connection'));
+    stream.on('end', () => {
+      this.shutdown('server closed the connection');
+      if (!stream.writableEnded) stream.end();
+    });
     stream.on('error', (err: Error) => this.shutdown(err.message));
     stream.on('close', () => this.shutdown('server closed the connection'));
   }
