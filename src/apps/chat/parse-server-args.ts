@@ -1,0 +1,51 @@
+/** Validated server settings from the command line. */
+export interface ServerArgs {
+  port: number;
+  maxAttempts: number;
+  blockSeconds: number;
+  idleSeconds: number;
+}
+
+export const SERVER_USAGE = [
+  'Usage: chat-server <server_port> <number_of_consecutive_failed_attempts> [--block-seconds N] [--idle-seconds N]',
+  '  server_port                            TCP port to listen on, all interfaces (1-65535)',
+  '  number_of_consecutive_failed_attempts  wrong passwords in a row that block an account (1-5)',
+  '  --block-seconds N                      how long a blocked account stays blocked (default 10)',
+  '  --idle-seconds N                       drop a connection silent for N seconds (default 60; 0 = never)',
+].join('\n');
+
+const intIn = (text: string | undefined, lo: number, hi: number): number | undefined =>
+  text !== undefined && /^\d+$/.test(text) && Number(text) >= lo && Number(text) <= hi ? Number(text) : undefined;
+
+/**
+ * Parse `<server_port> <number_of_consecutive_failed_attempts>` plus options.
+ *
+ * Why: the seed's interface, validated strictly so a bad start fails fast with a usage
+ * message (exit code 2) instead of a half-working server.
+ */
+export function parseServerArgs(argv: readonly string[]): ServerArgs | { error: string } {
+  const positional: string[] = [];
+  const flags: Record<string, string | undefined> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--(block-seconds|idle-seconds)(?:=(.*))?$/.exec(a);
+    if (m) {
+      flags[m[1]!] = m[2] ?? argv[++i];
+      continue;
+    }
+    if (a.startsWith('-')) return { error: `unknown option ${a}` };
+    positional.push(a);
+  }
+  if (positional.length !== 2) return { error: `expected 2 arguments, got ${positional.length}` };
+  const port = intIn(positional[0], 1, 65535);
+  if (port === undefined) return { error: `invalid server port "${positional[0]}" (1-65535)` };
+  const maxAttempts = intIn(positional[1], 1, 5);
+  if (maxAttempts === undefined) {
+    return { error: `invalid number of allowed failed consecutive attempts: ${positional[1]}; it must be an integer from 1 to 5` };
+  }
+  const blockSeconds = flags['block-seconds'] === undefined ? 10 : intIn(flags['block-seconds'], 1, 86_400);
+  if (blockSeconds === undefined) return { error: `invalid --block-seconds "${flags['block-seconds']}" (1-86400)` };
+  const idleSeconds = flags['idle-seconds'] === undefined ? 60 : intIn(flags['idle-seconds'], 0, 86_400);
+  if (idleSeconds === undefined) return { error: `invalid --idle-seconds "${flags['idle-seconds']}" (0-86400)` };
+  return { port, maxAttempts, blockSeconds, idleSeconds };
+}
