@@ -1,0 +1,32 @@
+import { LABEL_LAB } from '../runtime/docker/docker-labels.js';
+import { removeByLabel } from '../runtime/docker/docker-labels.js';
+import { listLabs, unregisterLab } from '../lab/lab-registry.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { maybeDocker } from './find-node.js';
+
+/** `lab down`: remove a kept lab's containers and network by label, or stop the local controller holding it. */
+export async function down(projectRoot: string, lab: string | undefined, opts: { all?: boolean }): Promise<number> {
+  if (!lab && !opts.all) throw new UsageError('say which lab (./lab ps lists them), or --all');
+  const docker = await maybeDocker();
+  let removed = 0;
+  if (docker) {
+    const r = await removeByLabel(docker, opts.all ? LABEL_LAB : `${LABEL_LAB}=${lab}`);
+    removed += r.containers + r.networks;
+    if (r.containers || r.networks) process.stderr.write(`removed ${r.containers} containers and ${r.networks} networks\n`);
+  }
+  for (const rec of listLabs(projectRoot)) {
+    if (!opts.all && rec.lab !== lab) continue;
+    if (rec.runtime === 'local' && rec.pid !== process.pid) {
+      try {
+        process.kill(rec.pid, 'SIGINT'); // the controller holding the lab tears it down itself
+        process.stderr.write(`asked the controller of ${rec.lab} (pid ${rec.pid}) to tear down\n`);
+        removed++;
+      } catch {
+        /* already gone */
+      }
+    }
+    if (rec.runtime === 'docker') unregisterLab(projectRoot, rec.lab, rec.runId);
+  }
+  if (!removed) process.stderr.write(`nothing to tear down${lab ? ` for ${lab}` : ''}\n`);
+  return EXIT.ok;
+}

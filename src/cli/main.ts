@@ -1,0 +1,115 @@
+import { Command, Option } from 'commander';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TopologyError } from '../topology/topology-error.js';
+import { EXIT, isUserError } from './exit-codes.js';
+import { up } from './up.js';
+import { validate } from './validate.js';
+import { schema } from './schema.js';
+import { down } from './down.js';
+import { ps } from './ps.js';
+import { logs } from './logs.js';
+import { attach } from './attach.js';
+import { exec } from './exec.js';
+import { exportCompose } from './export-compose.js';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Ctrl-C (or SIGTERM) aborts the run; the lab then tears itself down before we exit. */
+function interruptSignal(): AbortSignal {
+  const ctl = new AbortController();
+  let count = 0;
+  const onSignal = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nnetlab: stopping; tearing the lab down (Ctrl-C again to force)\n');
+      ctl.abort();
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ctl.signal;
+}
+
+/** Declarations only; each verb lives in its own file and returns an exit code. */
+function program(setCode: (code: number) => void): Command {
+  const p = new Command('lab')
+    .description('netlab: a topology file becomes a server and clients on a network, driven like a person at a terminal')
+    .showHelpAfterError()
+    .exitOverride();
+  const runtimeOpt = () =>
+    new Option('--runtime <kind>', 'where nodes run: docker, local, or auto (docker when an engine answers)').choices(['docker', 'local', 'auto']).default('auto');
+
+  p.command('up')
+    .description('build the lab, run its scenarios, collect the evidence, tear down')
+    .argument('<topology>', 'a topology YAML file')
+    .addOption(runtimeOpt())
+    .option('--keep', 'leave the lab running after the scenarios')
+    .option('--scenario <name>', 'run only this scenario')
+    .option('--runs <dir>', 'where run folders go', 'runs')
+    .option('--json', 'print results.json on stdout')
+    .action(async (file, o) => setCode(await up(projectRoot, file, o, interruptSignal())));
+  p.command('down')
+    .description('tear down a kept lab (by name), or every netlab lab with --all')
+    .argument('[lab]')
+    .option('--all', 'every lab netlab started on this machine')
+    .action(async (lab, o) => setCode(await down(projectRoot, lab, o)));
+  p.command('ps')
+    .description('list running labs and their nodes')
+    .option('--json', 'machine-readable')
+    .action(async (o) => setCode(await ps(projectRoot, o)));
+  p.command('logs')
+    .description("print a node's output so far")
+    .argument('<node>', 'node name, or lab/node when several labs run')
+    .option('-f, --follow', 'keep printing new output')
+    .action(async (node, o) => setCode(await logs(projectRoot, node, o)));
+  p.command('attach')
+    .description("make this terminal the node's terminal (type to its stdin, see its output); Ctrl-] to detach")
+    .argument('<node>', 'node name, or lab/node')
+    .action(async (node) => setCode(await attach(projectRoot, node)));
+  p.command('exec')
+    .description('run a command inside a node')
+    .argument('<node>', 'node name, or lab/node')
+    .argument('<command...>', 'the command, after --')
+    .action(async (node, cmd) => setCode(await exec(projectRoot, node, cmd)));
+  p.command('validate')
+    .description('check a topology file without running anything')
+    .argument('<topology>')
+    .option('--json', 'print the planned nodes as JSON')
+    .action(async (file, o) => setCode(validate(file, o)));
+  p.command('schema')
+    .description('print the JSON Schema of topology files (for editors)')
+    .action(() => setCode(schema()));
+  p.command('export')
+    .description('write the lab in another format')
+    .argument('<format>', 'compose')
+    .argument('<topology>')
+    .option('-o, --output <file>', 'where to write (default: stdout)')
+    .action(async (format, file, o) => setCode(await exportCompose(projectRoot, format, file, o)));
+  return p;
+}
+
+/** The one place that decides the process exit code. */
+async function main(): Promise<void> {
+  let code: number = EXIT.ok;
+  try {
+    await program((c) => (code = c)).parseAsync(process.argv);
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code?.startsWith('commander.')) {
+      code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
+    } else if (e instanceof TopologyError) {
+      process.stderr.write(`netlab: ${e.toString()}\n`);
+      code = EXIT.badInput;
+    } else if (isUserError(e)) {
+      process.stderr.write(`netlab: ${err.message}\n`);
+      code = EXIT.badInput;
+    } else {
+      process.stderr.write(`netlab: internal error: ${err.stack ?? err}\n`);
+      code = EXIT.badInput;
+    }
+  }
+  process.exit(code);
+}
+
+await main();

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:net';
+import type { NodePlan } from '../topology/lab-plan.js';
+import type { ExitInfo, RuntimeNode } from '../runtime/runtime.js';
+import { NodeOutput } from '../scenario/node-output.js';
+import type { Transcript } from '../report/transcript.js';
+
+/** Describe an exit the way a person reads it: "code 0", "signal SIGKILL". */
+export function describeExit(e: ExitInfo): string {
+  return e.code !== null && e.code !== undefined ? `code ${e.code}` : `signal ${e.signal ?? 'unknown'}`;
+}
+
+/**
+ * A node of a running lab: the runtime's handle, the output the scenarios match on,
+ * and the transcript, wired together once so every path (start, restart, crash) is
+ * recorded the same way.
+ */
+export class LabNode {
+  readonly output: NodeOutput;
+  lastExit?: ExitInfo;
+  firstOutputAt?: number;
+  startedAt?: number;
+  private terminal?: Server;
+
+  constructor(
+    readonly plan: NodePlan,
+    readonly runtime: RuntimeNode,
+    readonly command: string[],
+    readonly image: string | undefined,
+    private readonly transcript: Transcript,
+  ) {
+    this.output = new NodeOutput(plan.name);
+    runtime.onOutput((stream, chunk) => {
+      this.firstOutputAt ??= performance.now();
+      this.output.push(stream, chunk);
+      this.transcript.output(stream, chunk.toString('utf8'));
+    });
+    runtime.onExit((e) => {
+      this.lastExit = e;
+      const what = describeExit(e);
+      this.transcript.note(`--- exited with ${what}${e.requested ? ' (stopped by the lab)' : ''}`);
+      this.output.ended(what);
+    });
+  }
+
+  get name(): string {
+    return this.plan.name;
+  }
+
+  /** Mark a new incarnation before (re)starting, so old output and exits no longer count. */
+  beforeStart(): void {
+    if (this.startedAt !== undefined) this.output.restarted();
+    this.lastExit = undefined;
+    this.transcript.note(`--- starting: ${this.command.join(' ')}`);
+    this.startedAt = performance.now();
+  }
+
+  async start(): Promise<void> {
+    this.beforeStart();
+    await this.runtime.start();
+  }
+
+  typed(line: string): void {
+    this.transcript.typed(line);
+  }
+
+  /**
+   * Serve the node's terminal on a Unix socket while a local lab is kept running:
+   * what a client writes goes to stdin, what the node prints comes back.
+   */
+  serveTerminal(path: string): Promise<void> {
+    const server = createServer((sock) => {
+      const onOut = (_s: string, chunk: Buffer) => sock.writable && sock.write(chunk);
+      this.runtime.onOutput(onOut);
+      sock.on('data', (d) => {
+        this.transcript.typed(d.toString('utf8').replace(/\n$/, ''));
+        this.runtime.write(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));
+      });
+      sock.on('error', () => undefined);
+    });
+    this.terminal = server;
+    return new Promise((ok, fail) => {
+      server.once('error', fail);
+      server.listen(path, () => ok());
+    });
+  }
+
+  closeTerminal(): void {
+    this.terminal?.close();
+  }
+}

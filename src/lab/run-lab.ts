@@ -1,0 +1,293 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
+import { durationMs } from '../topology/duration.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { RuntimeError } from '../runtime/runtime.js';
+import { runScenario, waitPort, type ScenarioResult, type StepEvent } from '../scenario/run-scenario.js';
+import { AbortedError, StepError } from '../scenario/scenario-errors.js';
+import { Transcript } from '../report/transcript.js';
+import { junitXml } from '../report/junit-xml.js';
+import { describeExit, LabNode } from './lab-node.js';
+import { registerLab, unregisterLab } from './lab-registry.js';
+
+export type LabStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** What `lab up` reports, to the terminal and to results.json. */
+export interface LabResults {
+  lab: string;
+  file: string;
+  runId: string;
+  runtime: string;
+  runDir: string;
+  status: LabStatus;
+  startedAt: string;
+  ms: number;
+  phases: Record<string, number>;
+  nodes: {
+    name: string;
+    role: string;
+    ip: string;
+    image?: string;
+    command: string[];
+    id: string;
+    exitCode: number | null;
+    exit?: string;
+    firstOutputMs?: number;
+  }[];
+  scenarios: ScenarioResult[];
+  score: { points: number; max: number };
+  error?: { kind: string; message: string; node?: string; tail?: string };
+}
+
+/** Progress a person can follow; the CLI prints it on stderr. */
+export interface LabReporter {
+  phase(name: string, detail?: string): void;
+  nodeStarted(name: string, ip: string): void;
+  scenarioStart(name: string): void;
+  step(event: StepEvent): void;
+  scenarioEnd(result: ScenarioResult): void;
+  info(message: string): void;
+}
+
+export interface RunLabOptions {
+  plan: LabPlan;
+  runtime: Runtime;
+  projectRoot: string;
+  runsDir: string;
+  scenario?: string;
+  keep?: boolean;
+  signal: AbortSignal;
+  reporter: LabReporter;
+  /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime). */
+  holdOpen?: (nodes: LabNode[], runDir: string) => Promise<void>;
+}
+
+/** Thrown when a node cannot get started: exits at once, never becomes ready. */
+export class NodeStartError extends Error {
+  constructor(
+    message: string,
+    readonly node: string,
+    readonly tail?: string,
+  ) {
+    super(message);
+    this.name = 'NodeStartError';
+  }
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The life of one lab run: prepare, create, start, scenarios, collect, tear down.
+ * Tear-down runs whatever happened before it (a failed scenario, a crashed node,
+ * Ctrl-C), and the run folder then holds everything collected up to that moment.
+ */
+export async function runLab(opts: RunLabOptions): Promise<LabResults> {
+  const { plan, runtime, reporter, signal } = opts;
+  const started = new Date();
+  const t0 = performance.now();
+  const runId = Math.random().toString(16).slice(2, 10);
+  const runDir = makeRunDir(opts.runsDir, `${plan.name}-${stamp(started)}`);
+  const log = pino({ base: { lab: plan.name, run: runId } }, pino.destination({ dest: join(runDir, 'controller.log'), sync: true }));
+  const phases: Record<string, number> = {};
+  const nodes: LabNode[] = [];
+  const transcripts: Transcript[] = [];
+  const results: ScenarioResult[] = [];
+  let addresses = new Map<string, string>();
+  let error: LabResults['error'];
+  let interrupted = false;
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    reporter.phase(name);
+    log.info({ phase: name }, 'phase start');
+    try {
+      return await fn();
+    } finally {
+      phases[name] = Math.round(performance.now() - t);
+      log.info({ phase: name, ms: phases[name] }, 'phase end');
+    }
+  };
+
+  try {
+    addresses = await timed('prepare', () =>
+      runtime.prepare(plan, { runId, runDir, signal, log: (m) => (reporter.info(m), log.info(m)) }),
+    );
+    Object.assign(phases, roundAll(runtime.phases));
+    throwIfAborted(signal);
+    const addressOf = (n: { name: string }) => addresses.get(n.name)!;
+
+    await timed('create', () =>
+      Promise.all(
+        plan.nodes.map(async (n) => {
+          const { command, env } = renderNode(plan, n, addressOf);
+          mkdirSync(join(runDir, 'nodes', n.name), { recursive: true });
+          const transcript = new Transcript(join(runDir, 'nodes', n.name, 'transcript.log'), t0);
+          transcripts.push(transcript);
+          const rn = await runtime.createNode(n, command, env);
+          nodes.push(new LabNode(n, rn, command, n.image, transcript));
+        }),
+      ),
+    );
+    nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
+    registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
+    throwIfAborted(signal);
+
+    await timed('start', () => startAll(nodes, signal, reporter));
+
+    const scope = () => templateScope(plan, addressOf);
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    const host = {
+      node: (name: string) => byName.get(name),
+      typed: (name: string, line: string) => byName.get(name)?.typed(line),
+      scope,
+      progress: (e: StepEvent) => (reporter.step(e), log.info(e, 'step')),
+      beforeStart: (name: string) => byName.get(name)?.beforeStart(),
+    };
+    const chosen = opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
+    if (opts.scenario && chosen.length === 0) {
+      throw new RuntimeError(`no scenario named "${opts.scenario}" (scenarios: ${plan.scenarios.map((s) => s.name).join(', ')})`);
+    }
+    await timed('scenarios', async () => {
+      for (const s of chosen) {
+        reporter.scenarioStart(s.name);
+        const r = await runScenario(s, host, signal);
+        results.push(r);
+        reporter.scenarioEnd(r);
+        log.info({ scenario: s.name, status: r.status, ms: Math.round(r.ms), failure: r.failure }, 'scenario');
+      }
+    });
+    if (opts.keep && opts.holdOpen) await opts.holdOpen(nodes, runDir);
+  } catch (e) {
+    if (e instanceof AbortedError || signal.aborted) {
+      interrupted = true;
+      reporter.info('interrupted: tearing down');
+    } else {
+      const err = e as Error & { node?: string; tail?: string };
+      error = { kind: err.name ?? 'Error', message: err.message, node: err.node, tail: err.tail };
+      log.error({ err }, 'lab error');
+    }
+  } finally {
+    const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
+    await timed('collect', () =>
+      Promise.all(
+        nodes.map((n) =>
+          n.runtime.collect(join(runDir, 'nodes', n.name, 'files')).catch((e) => log.warn({ node: n.name, err: e }, 'collect failed')),
+        ),
+      ),
+    );
+    if (!keepRunning) {
+      await timed('teardown', async () => {
+        nodes.forEach((n) => n.closeTerminal());
+        await runtime.destroy();
+      });
+      unregisterLab(opts.projectRoot, plan.name, runId);
+    } else {
+      reporter.info(`lab kept running: ./lab attach <node>, ./lab down ${plan.name}`);
+    }
+    await Promise.all(transcripts.map((t) => t.close()));
+  }
+
+  const status: LabStatus = interrupted ? 'interrupted' : error ? 'error' : results.every((r) => r.status === 'passed') ? 'passed' : 'failed';
+  const res: LabResults = {
+    lab: plan.name,
+    file: plan.file,
+    runId,
+    runtime: runtime.kind,
+    runDir,
+    status,
+    startedAt: started.toISOString(),
+    ms: Math.round(performance.now() - t0),
+    phases,
+    nodes: nodes.map((n) => ({
+      name: n.name,
+      role: n.plan.role,
+      ip: n.runtime.address,
+      image: n.image,
+      command: n.command,
+      id: n.runtime.id,
+      exitCode: n.lastExit?.code ?? null,
+      exit: n.lastExit ? describeExit(n.lastExit) : n.runtime.running() ? 'running' : undefined,
+      firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
+    })),
+    scenarios: results,
+    score: { points: sum(results.map((r) => r.points)), max: sum(results.map((r) => r.maxPoints)) },
+    error,
+  };
+  writeFileSync(join(runDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
+  writeFileSync(join(runDir, 'junit.xml'), junitXml(plan.name, results, error ? `${error.message}` : undefined));
+  log.info({ status, ms: res.ms }, 'run end');
+  log.flush?.();
+  return res;
+}
+
+/** The server first, ready before any client starts (a client connects at once); then every client at once. */
+async function startAll(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
+  await startGroup(nodes.filter((n) => n.plan.role === 'server'), signal, reporter);
+  await startGroup(nodes.filter((n) => n.plan.role !== 'server'), signal, reporter);
+  // A node without a readiness check that already died is broken from the start.
+  for (const n of nodes) {
+    if (n.plan.autostart && n.lastExit && !n.lastExit.requested && n.lastExit.code !== 0) {
+      throw new NodeStartError(`node ${n.name} exited at once (${describeExit(n.lastExit)})`, n.name, n.output.tail());
+    }
+  }
+}
+
+async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
+  await Promise.all(
+    nodes
+      .filter((n) => n.plan.autostart)
+      .map(async (n) => {
+        await n.start();
+        reporter.nodeStarted(n.name, n.runtime.address);
+        const ready = n.plan.ready;
+        if (!ready) return;
+        const timeout = durationMs(ready.timeout, 15_000);
+        const exited = new Promise<never>((_, reject) => {
+          const check = () => {
+            if (n.output.exited !== undefined) {
+              reject(new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail()));
+            }
+          };
+          n.runtime.onExit(() => setImmediate(check));
+          check();
+        });
+        exited.catch(() => undefined);
+        try {
+          if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
+          if (ready.output) await Promise.race([n.output.expect(new RegExp(ready.output), timeout, signal, { consume: false }), exited]);
+        } catch (e) {
+          if (e instanceof StepError) {
+            const what = ready.port ? `port ${ready.port} open on ${n.runtime.address}` : `output /${ready.output}/`;
+            const none = n.output.received === 0 ? ' It printed nothing.' : '';
+            throw new NodeStartError(`node ${n.name} was not ready within ${timeout / 1000}s (waiting for ${what}).${none}`, n.name, n.output.tail());
+          }
+          throw e;
+        }
+      }),
+  );
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortedError();
+}
+
+function makeRunDir(runsDir: string, base: string): string {
+  mkdirSync(runsDir, { recursive: true });
+  for (let i = 0; ; i++) {
+    const dir = join(runsDir, i === 0 ? base : `${base}-${i}`);
+    try {
+      mkdirSync(dir);
+      mkdirSync(join(dir, 'nodes'));
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 100) / 100;
+const roundAll = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+

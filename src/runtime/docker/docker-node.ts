@@ -1,0 +1,216 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import tar from 'tar-stream';
+import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+
+export const WORKDIR = '/lab';
+
+/**
+ * A node that is a container. One long-lived attach carries stdin, stdout and stderr
+ * (demultiplexed, no TTY); each start is a new incarnation with its own attach and wait.
+ */
+export class DockerNode implements RuntimeNode {
+  private stream?: Duplex;
+  private outputListeners: OutputListener[] = [];
+  private exitListeners: ((e: ExitInfo) => void)[] = [];
+  private isRunning = false;
+  private requested = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly container: Docker.Container,
+    readonly name: string,
+    readonly address: string,
+  ) {}
+
+  get id(): string {
+    return this.container.id.slice(0, 12);
+  }
+
+  onOutput(l: OutputListener): void {
+    this.outputListeners.push(l);
+  }
+
+  onExit(l: (e: ExitInfo) => void): void {
+    this.exitListeners.push(l);
+  }
+
+  running(): boolean {
+    return this.isRunning;
+  }
+
+  private sink(stream: 'stdout' | 'stderr'): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        this.outputListeners.forEach((l) => l(stream, chunk));
+        done();
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.isRunning) return;
+    this.requested = false;
+    // Attach before start so not one byte of output is lost.
+    const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    this.stream = stream;
+    const streamEnded = new Promise<void>((ok) => {
+      stream.once('end', ok);
+      stream.once('close', ok);
+      stream.once('error', ok);
+    });
+    this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
+    const waited = this.container.wait({ condition: 'next-exit' } as object) as Promise<{ StatusCode: number }>;
+    await this.container.start();
+    this.isRunning = true;
+    this.exited = waited.then(
+      async (r) => {
+        // Let the last output through before reporting the exit.
+        await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
+        this.finish({ code: r.StatusCode, signal: null, requested: this.requested });
+      },
+      () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
+    );
+  }
+
+  private finish(info: ExitInfo): void {
+    this.isRunning = false;
+    this.stream?.destroy();
+    this.stream = undefined;
+    this.exitListeners.forEach((l) => l(info));
+  }
+
+  async write(text: string): Promise<void> {
+    const s = this.stream;
+    if (!s || !this.isRunning || s.destroyed) throw new RuntimeError(`node ${this.name} is not running`, this.name);
+    await new Promise<void>((ok, fail) => s.write(text, (e) => (e ? fail(e) : ok())));
+  }
+
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.isRunning) return;
+    this.requested = true;
+    await this.container.stop({ t: Math.ceil(graceMs / 1000) }).catch(ignoreNotRunning);
+    await this.exited;
+  }
+
+  async kill(): Promise<void> {
+    if (!this.isRunning) return;
+    this.requested = true;
+    await this.container.kill().catch(ignoreNotRunning);
+    await this.exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  private async archive(path: string): Promise<tar.Extract | undefined> {
+    try {
+      const raw = (await this.container.getArchive({ path })) as unknown as NodeJS.ReadableStream;
+      const ex = tar.extract();
+      raw.pipe(ex);
+      return ex;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    const rel = normalize(path);
+    if (rel.startsWith('..')) return undefined;
+    const ex = await this.archive(`${WORKDIR}/${rel}`);
+    if (!ex) return undefined;
+    let found: Buffer | undefined;
+    for await (const entry of ex) {
+      const chunks: Buffer[] = [];
+      for await (const c of entry) chunks.push(c as Buffer);
+      if (found === undefined && entry.header.type === 'file') found = Buffer.concat(chunks);
+    }
+    return found;
+  }
+
+  async listFiles(): Promise<string[]> {
+    const out: string[] = [];
+    await this.walk((rel, type, body) => {
+      if (type === 'file') out.push(rel);
+      return body.resume();
+    });
+    return out;
+  }
+
+  /** Visit every entry of the working folder, with its path relative to it. */
+  private async walk(visit: (rel: string, type: string | null | undefined, body: PassThrough | NodeJS.ReadableStream) => unknown): Promise<void> {
+    const ex = await this.archive(WORKDIR);
+    if (!ex) return;
+    for await (const entry of ex) {
+      const rel = entry.header.name.split('/').slice(1).join('/');
+      if (!rel) {
+        entry.resume();
+        continue;
+      }
+      await visit(rel, entry.header.type, entry as unknown as PassThrough);
+    }
+  }
+
+  async collect(dest: string): Promise<void> {
+    mkdirSync(dest, { recursive: true });
+    await this.walk(async (rel, type, body) => {
+      const target = resolve(dest, rel);
+      if (relative(dest, target).startsWith('..')) return (body as PassThrough).resume();
+      if (type === 'directory') {
+        mkdirSync(target, { recursive: true });
+        return (body as PassThrough).resume();
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
+      if (type === 'file') {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, Buffer.concat(chunks));
+      }
+    });
+  }
+
+  async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+    const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR });
+    const stream = (await ex.start({ hijack: true, stdin: false })) as unknown as Duplex;
+    let output = '';
+    const collect = new Writable({
+      write: (c: Buffer, _e, done) => {
+        output += c.toString('utf8');
+        done();
+      },
+    });
+    this.docker.modem.demuxStream(stream, collect, collect);
+    const ended = await Promise.race([
+      new Promise<boolean>((ok) => stream.once('end', () => ok(true))),
+      new Promise<boolean>((ok) => setTimeout(() => ok(false), timeoutMs)),
+    ]);
+    stream.destroy();
+    if (!ended) return { code: 124, output: `${output}\n[timed out after ${timeoutMs} ms]` };
+    const info = await ex.inspect();
+    return { code: info.ExitCode ?? 128, output };
+  }
+}
+
+function ignoreNotRunning(e: { statusCode?: number }): void {
+  if (e.statusCode === 304 || e.statusCode === 409) return;
+  throw e;
+}
+
+/** A tar archive holding the given files, for putArchive into the working folder. */
+export function filesTar(files: { path: string; content: Buffer; mode: number }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const f of files) pack.entry({ name: join('.', f.path), mode: f.mode, uid: 1000, gid: 1000 }, f.content);
+  pack.finalize();
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    pack.on('data', (c) => chunks.push(c as Buffer));
+    pack.on('end', () => ok(Buffer.concat(chunks)));
+    pack.on('error', fail);
+  });
+}

@@ -1,0 +1,169 @@
+import { networkInterfaces } from 'node:os';
+import type Docker from 'dockerode';
+import { hostAddress, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
+import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
+import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
+import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
+import { ensureLabImage } from './image-builder.js';
+import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
+
+/** The name topology files use for the image netlab builds itself. */
+export const LAB_IMAGE_ALIAS = 'netlab';
+
+/**
+ * Labs as containers on one internal bridge network per run, each at a fixed address.
+ * Everything it creates carries the netlab.lab and netlab.run labels, and destroy()
+ * removes by label, so nothing is ever matched by name.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  readonly phases: Record<string, number> = {};
+  private opts?: LabRuntimeOptions;
+  private plan?: LabPlan;
+  private network?: string;
+  private subnet?: Subnet;
+  private labImage?: string;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly projectRoot: string,
+  ) {}
+
+  async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
+    this.opts = opts;
+    this.plan = plan;
+    const t0 = performance.now();
+    const needsLabImage = plan.nodes.some((n) => !n.image || n.image === LAB_IMAGE_ALIAS);
+    const imageWork = needsLabImage
+      ? ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: opts.log, signal: opts.signal }).then((img) => {
+          this.labImage = img.tag;
+          this.phases.build = performance.now() - t0;
+          if (!img.reused) opts.log(`built image ${img.tag} on ${img.baseKind} base ${img.base} in ${(img.ms / 1000).toFixed(1)}s`);
+        })
+      : Promise.resolve();
+    const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && i !== LAB_IMAGE_ALIAS))];
+    const check = Promise.all(
+      others.map((img) =>
+        this.docker
+          .getImage(img)
+          .inspect()
+          .catch(() => {
+            const who = plan.nodes.filter((n) => n.image === img).map((n) => n.name);
+            throw new RuntimeError(`image ${img} is not on this Docker engine (nodes: ${who.join(', ')}); build or load it first`, who[0]);
+          }),
+      ),
+    );
+    const t1 = performance.now();
+    const net = this.createNetwork(plan, opts).then(() => (this.phases.network = performance.now() - t1));
+    await Promise.all([imageWork, check, net]);
+    return new Map(plan.nodes.map((n) => [n.name, hostAddress(this.subnet!, n.host)]));
+  }
+
+  private async createNetwork(plan: LabPlan, opts: LabRuntimeOptions): Promise<void> {
+    const name = `netlab-${plan.name}-${opts.runId}`;
+    const labels = { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId };
+    const candidates = plan.subnet ? [plan.subnet] : autoSubnets(plan.name);
+    const inUse = await this.usedSubnets();
+    for (const subnet of candidates) {
+      const clash = inUse.find((u) => overlaps(u.subnet, subnet));
+      if (clash) {
+        if (plan.subnet) throw new RuntimeError(`subnet ${subnet.cidr} is already in use (${clash.by}); choose another network.subnet`);
+        continue;
+      }
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Internal: true, // no route out: lab traffic stays on the lab's own network
+          CheckDuplicate: true,
+          Labels: labels,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet.cidr, Gateway: hostAddress(subnet, 1) }] },
+        } as Docker.NetworkCreateOptions);
+        this.network = name;
+        this.subnet = subnet;
+        return;
+      } catch (e) {
+        const msg = (e as Error).message;
+        // Another lab took this subnet between our look and our create: try the next one.
+        if (!plan.subnet && /overlap/i.test(msg)) continue;
+        throw new RuntimeError(`cannot create network ${name} on ${subnet.cidr}: ${msg}`);
+      }
+    }
+    throw new RuntimeError('no free /24 subnet left in 10.77.0.0/16 for this lab; set network.subnet');
+  }
+
+  private async usedSubnets(): Promise<{ subnet: Subnet; by: string }[]> {
+    const out: { subnet: Subnet; by: string }[] = [];
+    for (const n of await this.docker.listNetworks()) {
+      for (const c of n.IPAM?.Config ?? []) {
+        if (c.Subnet && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet)) {
+          try {
+            out.push({ subnet: parseSubnet(c.Subnet), by: `docker network ${n.Name}` });
+          } catch {
+            /* /30 and the like: too small to matter to us, and parseSubnet refuses them */
+          }
+        }
+      }
+    }
+    for (const [ifname, addrs] of Object.entries(networkInterfaces())) {
+      for (const a of addrs ?? []) {
+        if (a.family !== 'IPv4' || a.internal || !a.cidr) continue;
+        const [ip, p] = a.cidr.split('/');
+        const prefix = Math.max(8, Math.min(29, Number(p)));
+        out.push({ subnet: parseSubnet(`${ip}/${prefix}`), by: `host interface ${ifname}` });
+      }
+    }
+    return out;
+  }
+
+  async createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode> {
+    const opts = this.opts!;
+    const plan = this.plan!;
+    const address = hostAddress(this.subnet!, node.host);
+    const image = !node.image || node.image === LAB_IMAGE_ALIAS ? this.labImage! : node.image;
+    const container = await this.docker.createContainer({
+      name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
+      Hostname: node.name,
+      Image: image,
+      Cmd: command,
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: WORKDIR,
+      Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
+      OpenStdin: true,
+      StdinOnce: false,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      HostConfig: {
+        NetworkMode: this.network,
+        Init: true, // a real PID 1 that forwards signals, so stop is prompt
+        Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
+        NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
+        PidsLimit: node.limits.pids,
+      },
+      NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
+    });
+    if (node.files.length > 0) await container.putArchive(await filesTar(node.files), { path: WORKDIR });
+    return new DockerNode(this.docker, container, node.name, address);
+  }
+
+  async destroy(): Promise<void> {
+    if (!this.opts) return;
+    await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
+    this.network = undefined;
+  }
+}
+
+/** Candidate /24s inside 10.77.0.0/16, starting at a spot derived from the lab name. */
+function autoSubnets(lab: string): Subnet[] {
+  let h = 0;
+  for (const c of lab) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const base = ipToInt('10.77.0.0');
+  return Array.from({ length: 256 }, (_, i) => parseSubnet(`${[10, 77, (h + i) % 256, 0].join('.')}/24`)).filter((s) => s.base >= base);
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+)(k|m|g)?$/i.exec(s)!;
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+}

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+
+/**
+ * A node that is a process group on this machine. Each start is a new incarnation;
+ * output and exits are reported through the same listeners across restarts.
+ */
+export class LocalNode implements RuntimeNode {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private outputListeners: OutputListener[] = [];
+  private exitListeners: ((e: ExitInfo) => void)[] = [];
+  private requested = false;
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    private readonly command: string[],
+    private readonly cwd: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get id(): string {
+    return this.child?.pid ? `pid ${this.child.pid}` : 'not started';
+  }
+
+  onOutput(l: OutputListener): void {
+    this.outputListeners.push(l);
+  }
+
+  onExit(l: (e: ExitInfo) => void): void {
+    this.exitListeners.push(l);
+  }
+
+  running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running()) return;
+    this.requested = false;
+    const [file, ...args] = this.command;
+    // Own process group (detached): a kill reaches the program's children too, and a
+    // Ctrl-C in the terminal reaches the controller, which then tears down in order.
+    const child = spawn(file, args, { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    child.stdin!.on('error', () => undefined); // writing to a program that has exited is not our crash
+    child.stdout!.on('data', (c: Buffer) => this.outputListeners.forEach((l) => l('stdout', c)));
+    child.stderr!.on('data', (c: Buffer) => this.outputListeners.forEach((l) => l('stderr', c)));
+    this.exited = new Promise<void>((done) => {
+      let reported = false;
+      const report = (info: ExitInfo) => {
+        if (reported) return;
+        reported = true;
+        this.exitListeners.forEach((l) => l(info));
+        done();
+      };
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        const why = e.code === 'ENOENT' ? `command not found: ${file}` : e.message;
+        this.outputListeners.forEach((l) => l('stderr', Buffer.from(`netlab: ${why}\n`)));
+        report({ code: 127, signal: null, requested: false });
+      });
+      child.once('close', (code, signal) => report({ code, signal, requested: this.requested }));
+    });
+    await new Promise<void>((ok) => {
+      child.once('spawn', () => ok());
+      child.once('error', () => ok());
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || !this.running() || stdin.destroyed) throw new RuntimeError(`node ${this.name} is not running`, this.name);
+    await new Promise<void>((ok, fail) => stdin.write(text, (e) => (e ? fail(e) : ok())));
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid || !this.running()) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        this.child!.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.running()) return;
+    this.requested = true;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async kill(): Promise<void> {
+    if (!this.running()) return;
+    this.requested = true;
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    const full = resolve(this.cwd, path);
+    if (relative(this.cwd, full).startsWith('..')) return undefined;
+    try {
+      return readFileSync(full);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async listFiles(): Promise<string[]> {
+    return readdirSync(this.cwd, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => relative(this.cwd, join(d.parentPath, d.name)));
+  }
+
+  async collect(dest: string): Promise<void> {
+    if (resolve(dest) !== resolve(this.cwd)) cpSync(this.cwd, dest, { recursive: true });
+  }
+
+  async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+    return new Promise((ok) => {
+      const p = spawn(argv[0], argv.slice(1), { cwd: this.cwd, env: this.env, timeout: timeoutMs });
+      let output = '';
+      p.stdout.on('data', (c) => (output += c));
+      p.stderr.on('data', (c) => (output += c));
+      p.once('error', (e) => ok({ code: 127, output: output + e.message }));
+      p.once('close', (code) => ok({ code: code ?? 128, output }));
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
+import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
+import { LocalNode } from './local-node.js';
+
+const LOCK_DIR = join(tmpdir(), 'netlab-local');
+
+/**
+ * Nodes as child processes of this controller, each on its own loopback address
+ * 127.B.x.y (Linux routes all of 127/8 to lo) with its own working folder.
+ * B is reserved per run through a lock file, so two labs never share addresses.
+ */
+export class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  readonly phases: Record<string, number> = {};
+  private block?: number;
+  private nodes: LocalNode[] = [];
+  private opts?: LabRuntimeOptions;
+
+  constructor(
+    private readonly projectRoot: string,
+    private readonly distDir: string,
+  ) {}
+
+  async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
+    this.opts = opts;
+    const t0 = performance.now();
+    this.block = reserveBlock(opts.runId);
+    const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
+    for (const n of plan.nodes) {
+      if (n.ready?.port) await assertPortFree(addresses.get(n.name)!, n.ready.port, n.name);
+    }
+    this.phases.network = performance.now() - t0;
+    return addresses;
+  }
+
+  addressOf(node: NodePlan): string {
+    if (this.block === undefined) throw new Error('prepare first');
+    return `127.${this.block}.${node.host >> 8}.${node.host & 255}`;
+  }
+
+  async createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode> {
+    const opts = this.opts!;
+    const cwd = join(opts.runDir, 'nodes', node.name, 'files');
+    mkdirSync(cwd, { recursive: true });
+    for (const f of node.files) {
+      const p = join(cwd, f.path);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, f.content, { mode: f.mode });
+    }
+    const address = this.addressOf(node);
+    const preload = pathToFileURL(join(this.distDir, 'runtime', 'local', 'bind-preload.js')).href;
+    const fullEnv: Record<string, string> = {
+      PATH: `${join(this.projectRoot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HOME: process.env.HOME ?? '/tmp',
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      TERM: 'dumb',
+      PYTHONUNBUFFERED: '1',
+      NETLAB_NODE_NAME: node.name,
+      NETLAB_NODE_ADDRESS: address,
+      NODE_OPTIONS: `--import=${preload}`,
+      ...env,
+    };
+    const n = new LocalNode(node.name, address, command, cwd, fullEnv);
+    this.nodes.push(n);
+    return n;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill().catch(() => undefined)));
+    this.nodes = [];
+    if (this.block !== undefined) {
+      rmSync(join(LOCK_DIR, `${this.block}.lock`), { force: true });
+      this.block = undefined;
+    }
+  }
+}
+
+/** Reserve a free second octet for this run (16..250), reclaiming locks of dead processes. */
+function reserveBlock(runId: string): number {
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const start = 16 + Math.floor(Math.random() * 235);
+  for (let i = 0; i < 235; i++) {
+    const b = 16 + ((start - 16 + i) % 235);
+    const file = join(LOCK_DIR, `${b}.lock`);
+    try {
+      closeSync(openSync(file, 'wx'));
+      writeFileSync(file, JSON.stringify({ pid: process.pid, runId }));
+      return b;
+    } catch {
+      try {
+        const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
+        process.kill(pid, 0);
+      } catch {
+        rmSync(file, { force: true }); // its owner is gone; free it for the next pass
+      }
+    }
+  }
+  throw new RuntimeError('no free loopback address block (127.16-250.x.x) is left');
+}
+
+async function assertPortFree(address: string, port: number, node: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new RuntimeError(
+          e.code === 'EADDRINUSE'
+            ? `port ${port} is already taken on ${address} (another program listens on it or on every address)`
+            : `cannot use port ${port} on ${address}: ${e.message}`,
+          node,
+        ),
+      ),
+    );
+    s.listen(port, address, () => s.close(() => resolve()));
+  });
+}

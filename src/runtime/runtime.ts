@@ -1,0 +1,76 @@
+import type { LabPlan, NodePlan } from '../topology/lab-plan.js';
+
+export type RuntimeKind = 'docker' | 'local';
+
+/** How one incarnation of a node's program ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal?: string | null;
+  /** True when the lab stopped or killed it on purpose. */
+  requested?: boolean;
+}
+
+/** Output as it arrives; the scenario engine matches on this raw stream. */
+export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+
+/**
+ * One node of a running lab. Small on purpose: everything a scenario does to a
+ * node is one of these calls, so a new runtime is a few hundred lines.
+ */
+export interface RuntimeNode {
+  readonly name: string;
+  readonly address: string;
+  /** Identifier in the runtime (container id, pid), for logs and results. */
+  readonly id: string;
+  onOutput(listener: OutputListener): void;
+  /** Called each time the program exits (a restart makes a new incarnation). */
+  onExit(listener: (exit: ExitInfo) => void): void;
+  start(): Promise<void>;
+  write(text: string): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  running(): boolean;
+  /** A file from the node's working folder, or undefined when absent. */
+  readFile(path: string): Promise<Buffer | undefined>;
+  /** Every file in the working folder (relative paths). */
+  listFiles(): Promise<string[]>;
+  /** Copy the whole working folder into dest. */
+  collect(dest: string): Promise<void>;
+  exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+}
+
+/** What a runtime needs to know to lay out a lab. */
+export interface LabRuntimeOptions {
+  runId: string;
+  runDir: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+/**
+ * A place where labs run: Docker containers on an internal bridge, or local
+ * processes on loopback addresses. Created per run; `destroy` leaves nothing behind.
+ */
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** Build or find images, create the network; returns each node's address. */
+  prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>>;
+  /** Create (not start) one node with its files in place. */
+  createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode>;
+  /** Remove every node and network of this run. Safe to call twice, and after a failed prepare. */
+  destroy(): Promise<void>;
+  /** Timings of internal phases (build, network), for results.json. */
+  readonly phases: Record<string, number>;
+}
+
+/** Raised when the runtime cannot do what the lab needs: no engine, a port taken, an image missing. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly node?: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}

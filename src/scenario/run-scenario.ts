@@ -1,0 +1,406 @@
+import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
+import { durationMs } from '../topology/duration.js';
+import { lookup, render } from '../topology/template.js';
+import type { ScenarioSpec, StepShape } from '../topology/topology-schema.js';
+import { ACTIONS } from '../topology/topology-schema.js';
+import type { RuntimeNode } from '../runtime/runtime.js';
+import type { NodeOutput } from './node-output.js';
+import { AbortedError, StepError } from './scenario-errors.js';
+import { globToRegExp } from './glob.js';
+import { describeStep } from './describe-step.js';
+
+/** What the runner needs from a running lab; the lab controller provides it. */
+export interface ScenarioHost {
+  node(name: string): { runtime: RuntimeNode; output: NodeOutput } | undefined;
+  /** Record a line typed into a node (for its transcript). */
+  typed(node: string, text: string): void;
+  /** Names usable in templates: vars, server, nodes, clients. */
+  scope(): Record<string, unknown>;
+  progress?(event: StepEvent): void;
+  /** Called before a node is restarted/started, so outputs can mark a new incarnation. */
+  beforeStart?(node: string): void;
+}
+
+export interface StepEvent {
+  scenario: string;
+  path: string;
+  description: string;
+  status: 'passed' | 'failed';
+  ms: number;
+  error?: string;
+}
+
+export interface StepRecord {
+  path: string;
+  description: string;
+  status: 'passed' | 'failed' | 'skipped';
+  ms: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  status: 'passed' | 'failed';
+  ms: number;
+  points: number;
+  maxPoints: number;
+  steps: StepRecord[];
+  failure?: {
+    step: string;
+    description: string;
+    message: string;
+    node?: string;
+    tail?: string;
+    stepsLeft: string[];
+  };
+}
+
+interface Frame {
+  vars: Record<string, unknown>;
+  signal: AbortSignal;
+  defaultTimeout: number;
+}
+
+class StepFailure extends Error {
+  constructor(
+    readonly path: string,
+    readonly description: string,
+    override readonly cause: Error,
+    readonly node?: string,
+  ) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Runs one scenario's steps against a lab. Steps run in order; a parallel block runs
+ * its branches at once and the first failure stops the others. The first failing step
+ * ends the scenario, and the result says which step, why, what the node printed last,
+ * and which steps never ran.
+ */
+export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal: AbortSignal): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const records: StepRecord[] = [];
+  const frame: Frame = { vars: {}, signal, defaultTimeout: durationMs(spec.timeout, 10_000) };
+  const maxPoints = spec.points ?? 0;
+  try {
+    await runSteps(spec.steps, '', frame, host, spec.name, records);
+    return { name: spec.name, status: 'passed', ms: performance.now() - t0, points: maxPoints, maxPoints, steps: records };
+  } catch (e) {
+    if (e instanceof AbortedError || (signal.aborted && !(e instanceof StepFailure))) throw new AbortedError();
+    const f = e instanceof StepFailure ? e : new StepFailure('?', 'scenario', e as Error);
+    const done = new Set(records.map((r) => r.path));
+    const left = flattenSteps(spec.steps, '').filter((s) => !done.has(s.path) && s.path !== f.path);
+    for (const s of left) records.push({ path: s.path, description: s.description, status: 'skipped', ms: 0 });
+    return {
+      name: spec.name,
+      status: 'failed',
+      ms: performance.now() - t0,
+      points: 0,
+      maxPoints,
+      steps: records,
+      failure: {
+        step: f.path,
+        description: f.description,
+        message: f.cause.message,
+        node: f.node,
+        tail: f.cause instanceof StepError ? f.cause.tail : undefined,
+        stepsLeft: left.map((s) => `${s.path} ${s.description}`),
+      },
+    };
+  }
+}
+
+function flattenSteps(steps: StepShape[], prefix: string): { path: string; description: string }[] {
+  return steps.flatMap((s, i) => {
+    const path = `${prefix}${i + 1}`;
+    const own = { path, description: describeStep(s) };
+    if (s.parallel) {
+      return [own, ...(s.parallel as unknown[]).flatMap((b, j) => flattenSteps(blockSteps(b), `${path}.${j + 1}.`))];
+    }
+    return [own];
+  });
+}
+
+function blockSteps(b: unknown): StepShape[] {
+  return Array.isArray(b) ? (b as StepShape[]) : ((b as { steps: StepShape[] }).steps ?? []);
+}
+
+async function runSteps(steps: StepShape[], prefix: string, frame: Frame, host: ScenarioHost, scenario: string, records: StepRecord[]): Promise<void> {
+  for (let i = 0; i < steps.length; i++) {
+    if (frame.signal.aborted) throw new AbortedError();
+    const step = steps[i];
+    const path = `${prefix}${i + 1}`;
+    const scope = { ...host.scope(), ...frame.vars, vars: { ...(host.scope().vars as object), ...frame.vars } };
+    let description = describeStep(step);
+    try {
+      description = describeStep(step, scope);
+    } catch {
+      /* the step itself will report the template error */
+    }
+    const t = performance.now();
+    let node: string | undefined;
+    try {
+      node = step.node !== undefined ? render(String(step.node), scope) : undefined;
+      await runStep(step, path, node, scope, frame, host, scenario, records);
+      const ms = performance.now() - t;
+      records.push({ path, description, status: 'passed', ms });
+      if (!step.parallel && !step.foreach) host.progress?.({ scenario, path, description, status: 'passed', ms });
+    } catch (e) {
+      if (e instanceof StepFailure || e instanceof AbortedError) throw e;
+      const ms = performance.now() - t;
+      records.push({ path, description, status: 'failed', ms });
+      host.progress?.({ scenario, path, description, status: 'failed', ms, error: (e as Error).message });
+      throw new StepFailure(path, description, e as Error, node);
+    }
+  }
+}
+
+function nodeOf(host: ScenarioHost, name: string | undefined, action: string) {
+  if (!name) throw new StepError(`${action} needs node:`);
+  const n = host.node(name);
+  if (!n) throw new StepError(`no node named "${name}"`);
+  return n;
+}
+
+function names(v: unknown, scope: Record<string, unknown>): string[] {
+  return (Array.isArray(v) ? v : [v]).map((x) => render(String(x), scope));
+}
+
+function pattern(text: string, literal: boolean | undefined): RegExp {
+  if (literal) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  try {
+    return new RegExp(text);
+  } catch (e) {
+    throw new StepError(`bad regular expression ${text}: ${(e as Error).message}`);
+  }
+}
+
+async function runStep(
+  step: StepShape,
+  path: string,
+  nodeName: string | undefined,
+  scope: Record<string, unknown>,
+  frame: Frame,
+  host: ScenarioHost,
+  scenario: string,
+  records: StepRecord[],
+): Promise<void> {
+  const action = ACTIONS.find((k) => step[k] !== undefined)!;
+  const timeout = durationMs(step.timeout as string | number | undefined, frame.defaultTimeout);
+  const r = (v: unknown) => render(String(v), scope);
+  switch (action) {
+    case 'send': {
+      const n = nodeOf(host, nodeName, 'send');
+      const line = r(step.send);
+      host.typed(nodeName!, line);
+      try {
+        await n.runtime.write(`${line}\n`);
+      } catch {
+        throw new StepError(`${nodeName} is not running (${n.output.exited ?? 'not started'}); cannot type "${line}"`, n.output.tail());
+      }
+      return;
+    }
+    case 'expect': {
+      const n = nodeOf(host, nodeName, 'expect');
+      const m = await n.output.expect(pattern(r(step.expect), step.literal as boolean), timeout, frame.signal);
+      Object.assign(frame.vars, m.groups);
+      return;
+    }
+    case 'absent': {
+      const n = nodeOf(host, nodeName, 'absent');
+      const hit = await n.output.absent(pattern(r(step.absent), step.literal as boolean), durationMs(step.timeout as string, 1000), frame.signal);
+      if (hit !== undefined) throw new StepError(`${nodeName} printed "${hit}", which must not appear`, n.output.tail());
+      return;
+    }
+    case 'file':
+      return fileStep(step, nodeOf(host, nodeName, 'file'), r, frame);
+    case 'digest': {
+      const n = nodeOf(host, nodeName, 'digest');
+      const file = r(step.digest);
+      const data = await n.runtime.readFile(file);
+      if (!data) throw new StepError(`${nodeName} has no file ${file}`);
+      if (!step.as) throw new StepError('digest needs as: NAME');
+      frame.vars[String(step.as)] = createHash('sha256').update(data).digest('hex');
+      return;
+    }
+    case 'exit': {
+      const n = nodeOf(host, nodeName, 'exit');
+      const code = await waitExit(n.output, timeout, frame.signal);
+      if (step.exit !== 'any' && code !== `code ${step.exit}`) {
+        throw new StepError(`${nodeName} ended with ${code}, expected code ${step.exit}`, n.output.tail());
+      }
+      return;
+    }
+    case 'start':
+    case 'restart':
+      await Promise.all(
+        names(step[action], scope).map(async (name) => {
+          const n = nodeOf(host, name, action);
+          if (action === 'restart') await n.runtime.stop();
+          host.beforeStart?.(name);
+          await n.runtime.start();
+        }),
+      );
+      return;
+    case 'stop':
+    case 'kill':
+      await Promise.all(names(step[action], scope).map((name) => (action === 'stop' ? nodeOf(host, name, action).runtime.stop() : nodeOf(host, name, action).runtime.kill())));
+      return;
+    case 'wait_port': {
+      const n = nodeOf(host, nodeName, 'wait_port');
+      await waitPort(n.runtime.address, Number(step.wait_port), timeout, frame.signal);
+      return;
+    }
+    case 'sleep':
+      await delay(durationMs(step.sleep as string, 0), frame.signal);
+      return;
+    case 'set':
+      for (const [k, v] of Object.entries(step.set as Record<string, unknown>)) frame.vars[k] = typeof v === 'string' ? r(v) : v;
+      return;
+    case 'exec': {
+      const n = nodeOf(host, nodeName, 'exec');
+      const argv = (step.exec as string[]).map(r);
+      const res = await n.runtime.exec(argv, timeout);
+      if (step.as) frame.vars[String(step.as)] = res.output.trim();
+      if (res.code !== 0) throw new StepError(`${argv.join(' ')} exited with code ${res.code}`, res.output.slice(-300));
+      return;
+    }
+    case 'parallel':
+      return runParallel((step.parallel as unknown[]).map((b) => blockSteps(b)), path, frame, host, scenario, records, (frame) => frame);
+    case 'foreach': {
+      const fe = step.foreach as { items: unknown; as: string; parallel?: boolean; steps: StepShape[] };
+      const items = typeof fe.items === 'string' ? lookup(scope, fe.items.replace(/^\{\{\s*|\s*\}\}$/g, '')) : fe.items;
+      if (!Array.isArray(items)) throw new StepError(`foreach items is not a list: ${String(fe.items)}`);
+      const withItem = (f: Frame, item: unknown): Frame => ({ ...f, vars: { ...f.vars, [fe.as]: item } });
+      if (fe.parallel) {
+        return runParallel(items.map(() => fe.steps), path, frame, host, scenario, records, (f, j) => withItem(f, items[j]));
+      }
+      for (let j = 0; j < items.length; j++) {
+        await runSteps(fe.steps, `${path}.${j + 1}.`, withItem(frame, items[j]), host, scenario, records);
+      }
+      return;
+    }
+  }
+}
+
+async function runParallel(
+  blocks: StepShape[][],
+  path: string,
+  frame: Frame,
+  host: ScenarioHost,
+  scenario: string,
+  records: StepRecord[],
+  frameFor: (f: Frame, index: number) => Frame,
+): Promise<void> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  frame.signal.addEventListener('abort', onAbort, { once: true });
+  let first: unknown;
+  await Promise.all(
+    blocks.map(async (steps, j) => {
+      const f = frameFor({ ...frame, vars: { ...frame.vars }, signal: ctl.signal }, j);
+      try {
+        await runSteps(steps, `${path}.${j + 1}.`, f, host, scenario, records);
+      } catch (e) {
+        // A sibling stopped by our own abort reports AbortedError: not the cause.
+        if (!(e instanceof AbortedError) || frame.signal.aborted) first ??= e;
+        ctl.abort();
+      }
+    }),
+  );
+  frame.signal.removeEventListener('abort', onAbort);
+  if (first !== undefined) throw first;
+}
+
+async function fileStep(step: StepShape, n: { runtime: RuntimeNode; output: NodeOutput }, r: (v: unknown) => string, frame: Frame): Promise<void> {
+  const spec = r(step.file);
+  const within = durationMs(step.within as string | undefined, 0);
+  const deadline = Date.now() + within;
+  for (;;) {
+    const problem = await checkFile(n.runtime, spec, step, r);
+    if (!problem) return;
+    if (Date.now() >= deadline) throw new StepError(problem);
+    await delay(Math.min(250, Math.max(10, deadline - Date.now())), frame.signal);
+  }
+}
+
+/** Check a file (or the files a glob matches); undefined when the check holds. */
+async function checkFile(node: RuntimeNode, spec: string, step: StepShape, r: (v: unknown) => string): Promise<string | undefined> {
+  let files: string[] = [spec];
+  if (/[*?[]/.test(spec)) {
+    const re = globToRegExp(spec);
+    files = (await node.listFiles()).filter((f) => re.test(f));
+  }
+  const contents = (await Promise.all(files.map((f) => node.readFile(f)))).filter((b): b is Buffer => b !== undefined);
+  const wantExists = step.exists !== false;
+  if (contents.length === 0) return wantExists ? `${node.name} has no file ${spec}` : undefined;
+  if (step.exists === false) return `${node.name} has ${spec}, which should not exist`;
+  const text = contents.map((c) => c.toString('utf8')).join('\n');
+  if (step.contains !== undefined) {
+    const re = pattern(r(step.contains), step.literal as boolean);
+    if (!re.test(text)) return `${node.name}:${spec} does not contain ${re}; it holds: ${text.slice(-300)}`;
+  }
+  if (step.not_contains !== undefined) {
+    const re = pattern(r(step.not_contains), step.literal as boolean);
+    const m = re.exec(text);
+    if (m) return `${node.name}:${spec} contains "${m[0]}", which it should not; it holds: ${text.slice(-300)}`;
+  }
+  if (step.sha256 !== undefined) {
+    const want = r(step.sha256).toLowerCase();
+    const got = contents.map((c) => createHash('sha256').update(c).digest('hex'));
+    if (!got.includes(want)) return `${node.name}:${spec} has SHA-256 ${got.join(', ')}, expected ${want}`;
+  }
+  return undefined;
+}
+
+function waitExit(output: NodeOutput, timeoutMs: number, signal: AbortSignal): Promise<string> {
+  if (output.exited !== undefined) return Promise.resolve(output.exited);
+  return output.expect(/(?!)/, timeoutMs, signal).then(
+    () => 'never',
+    (e) => {
+      if (e instanceof StepError && e.name === 'ExpectEofError') return output.exited!;
+      if (e instanceof StepError) throw new StepError(`${output.node} did not exit within ${(timeoutMs / 1000).toFixed(1)}s`, output.tail());
+      throw e;
+    },
+  );
+}
+
+/** Resolve when a TCP connection to address:port succeeds; retries until the deadline. */
+export async function waitPort(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 20;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: address, port, timeout: Math.max(100, deadline - Date.now()) });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.once('timeout', () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    if (Date.now() + wait > deadline) throw new StepError(`nothing accepted connections on ${address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
+    await delay(wait, signal);
+    wait = Math.min(wait * 2, 200);
+  }
+}
+
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

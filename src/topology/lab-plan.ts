@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { hostAddress, hostIndex, parseSubnet, type Subnet } from './address-plan.js';
+import type { SourceMap } from './load-topology.js';
+import { render, TemplateError } from './template.js';
+import type { LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
+
+/** One file to place in a node's working folder before it starts. */
+export interface PlannedFile {
+  path: string; // relative, normalised, never escaping the folder
+  content: Buffer;
+  mode: number;
+}
+
+/** A node as the runtimes see it: everything resolved except addresses (a runtime's choice). */
+export interface NodePlan {
+  name: string;
+  role: 'server' | 'client';
+  /** Host number inside the lab's subnet; the runtime maps it to a real address. */
+  host: number;
+  image?: string;
+  /** Command and env still hold templates such as {{ server.ip }}; see renderNode. */
+  command: string[];
+  env: Record<string, string>;
+  files: PlannedFile[];
+  limits: LimitsSpec;
+  ports: Record<string, number>;
+  ready?: ReadySpec;
+  autostart: boolean;
+  /** Key path in the topology file, for error messages. */
+  where: PropertyKey[];
+}
+
+export interface LabPlan {
+  name: string;
+  file: string;
+  subnet?: Subnet;
+  vars: Record<string, string | number | boolean>;
+  nodes: NodePlan[];
+  scenarios: ScenarioSpec[];
+}
+
+export interface PlanContext {
+  file: string;
+  map: SourceMap;
+  scenarioMap: SourceMap;
+  scenarioRoot: PropertyKey[];
+}
+
+const SERVER_HOST = 10;
+
+/** Turn a validated topology into the list of nodes to create, with their host numbers. */
+export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanContext): LabPlan {
+  const subnet = t.network?.subnet ? parseSubnet(t.network.subnet) : undefined;
+  const capacity = (subnet?.size ?? 256) - 2;
+  const specs: { spec: NodeSpecFile; role: 'server' | 'client'; where: PropertyKey[]; name: string }[] = [];
+  specs.push({ spec: t.server, role: 'server', where: ['server'], name: t.server.name ?? 'server' });
+  if (Array.isArray(t.clients)) {
+    t.clients.forEach((c, i) => specs.push({ spec: c, role: 'client', where: ['clients', i], name: c.name ?? `client${i + 1}` }));
+  } else if (t.clients) {
+    const { count, name, ...rest } = t.clients;
+    for (let n = 1; n <= count; n++) {
+      specs.push({ spec: rest, role: 'client', where: ['clients'], name: name.replaceAll('{n}', String(n)) });
+    }
+  }
+
+  const seen = new Map<string, PropertyKey[]>();
+  for (const s of specs) {
+    if (!/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(s.name)) throw ctx.map.error(`node name "${s.name}" is not allowed`, [...s.where, 'name']);
+    if (seen.has(s.name)) throw ctx.map.error(`duplicate node name "${s.name}"`, [...s.where, 'name']);
+    seen.set(s.name, s.where);
+  }
+
+  // Fixed addresses first, then the rest in order: the server at .10 when it fits.
+  const taken = new Map<number, string>();
+  const hosts = new Map<string, number>();
+  for (const s of specs) {
+    if (!s.spec.ip) continue;
+    if (!subnet) throw ctx.map.error('a fixed ip needs network.subnet', [...s.where, 'ip']);
+    const h = hostIndex(subnet, s.spec.ip);
+    if (h === undefined) throw ctx.map.error(`${s.spec.ip} is outside ${subnet.cidr} (or is its network/broadcast address)`, [...s.where, 'ip']);
+    if (h === 1) throw ctx.map.error(`${s.spec.ip} is the gateway address of ${subnet.cidr}`, [...s.where, 'ip']);
+    const other = taken.get(h);
+    if (other) throw ctx.map.error(`${s.spec.ip} is already the address of node "${other}"`, [...s.where, 'ip']);
+    taken.set(h, s.name);
+    hosts.set(s.name, h);
+  }
+  let next = specs.length + SERVER_HOST < capacity ? SERVER_HOST : 2;
+  for (const s of specs) {
+    if (hosts.has(s.name)) continue;
+    while (taken.has(next)) next++;
+    if (next > capacity) throw ctx.map.error(`${specs.length} nodes do not fit in ${subnet?.cidr ?? 'the subnet'}`, ['network', 'subnet']);
+    taken.set(next, s.name);
+    hosts.set(s.name, next++);
+  }
+
+  const base = dirname(ctx.file);
+  const d = t.defaults ?? {};
+  const nodes: NodePlan[] = specs.map((s) => {
+    const spec = { ...d, ...s.spec };
+    const command = spec.command;
+    if (!command) throw ctx.map.error(`node "${s.name}" has no command`, [...s.where, 'command']);
+    const files = { ...(d.files ?? {}), ...(s.spec.files ?? {}) };
+    return {
+      name: s.name,
+      role: s.role,
+      host: hosts.get(s.name)!,
+      image: spec.image,
+      command,
+      env: Object.fromEntries(
+        Object.entries({ ...(d.env ?? {}), ...(s.spec.env ?? {}) }).map(([k, v]) => [k, String(v)]),
+      ),
+      files: Object.entries(files).map(([path, src]) => planFile(path, src, base, ctx, [...s.where, 'files', path])),
+      limits: { ...(d.limits ?? {}), ...(s.spec.limits ?? {}) },
+      ports: { ...(d.ports ?? {}), ...(s.spec.ports ?? {}) },
+      ready: spec.ready,
+      autostart: spec.autostart ?? true,
+      where: s.where,
+    };
+  });
+
+  const plan: LabPlan = { name: t.name, file: ctx.file, subnet, vars: t.vars ?? {}, nodes, scenarios };
+  checkTemplates(plan, ctx);
+  checkScenarioNodes(plan, ctx);
+  return plan;
+}
+
+function planFile(path: string, src: string | { from: string; mode?: string }, base: string, ctx: PlanContext, where: PropertyKey[]): PlannedFile {
+  const rel = normalize(path);
+  if (isAbsolute(rel) || rel.startsWith('..')) throw ctx.map.error('a file path must stay inside the node folder', where);
+  if (typeof src === 'string') return { path: rel, content: Buffer.from(src), mode: 0o644 };
+  try {
+    return { path: rel, content: readFileSync(resolve(base, src.from)), mode: src.mode ? parseInt(src.mode, 8) : 0o644 };
+  } catch (e) {
+    throw ctx.map.error(`cannot read ${src.from}: ${(e as NodeJS.ErrnoException).code ?? e}`, [...where, 'from']);
+  }
+}
+
+/** The names a node's command and env may use, given each node's address. */
+export function templateScope(plan: LabPlan, addressOf: (n: NodePlan) => string, self?: NodePlan): Record<string, unknown> {
+  const view = (n: NodePlan) => ({ name: n.name, ip: addressOf(n), ports: n.ports, host: n.host });
+  const nodes = Object.fromEntries(plan.nodes.map((n) => [n.name, view(n)]));
+  const server = nodes[plan.nodes[0].name];
+  return {
+    vars: plan.vars,
+    server,
+    nodes,
+    clients: plan.nodes.filter((n) => n.role === 'client').map(view),
+    ...(self ? { self: view(self) } : {}),
+  };
+}
+
+/** A node's command and environment with every template filled in. */
+export function renderNode(plan: LabPlan, node: NodePlan, addressOf: (n: NodePlan) => string): { command: string[]; env: Record<string, string> } {
+  const scope = templateScope(plan, addressOf, node);
+  return {
+    command: node.command.map((c) => render(c, scope)),
+    env: Object.fromEntries(Object.entries(node.env).map(([k, v]) => [k, render(v, scope)])),
+  };
+}
+
+function checkTemplates(plan: LabPlan, ctx: PlanContext): void {
+  for (const n of plan.nodes) {
+    try {
+      renderNode(plan, n, (m) => `192.0.2.${m.host % 256}`);
+    } catch (e) {
+      if (e instanceof TemplateError) throw ctx.map.error(`node "${n.name}": ${e.message}`, [...n.where, 'command']);
+      throw e;
+    }
+  }
+}
+
+/** Steps that name a node literally must name one that exists. */
+function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
+  const names = new Set(plan.nodes.map((n) => n.name));
+  const visit = (steps: unknown[], path: PropertyKey[]) => {
+    steps.forEach((raw, i) => {
+      const step = raw as Record<string, unknown>;
+      const here = [...path, i];
+      for (const key of ['node', 'start', 'stop', 'kill', 'restart']) {
+        const v = step[key];
+        for (const name of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+          if (typeof name === 'string' && !name.includes('{{') && !names.has(name)) {
+            throw ctx.scenarioMap.error(`no node named "${name}" (nodes: ${[...names].join(', ')})`, [...here, key]);
+          }
+        }
+      }
+      const par = step.parallel as unknown[] | undefined;
+      par?.forEach((b, j) => visit(Array.isArray(b) ? b : (b as { steps: unknown[] }).steps, [...here, 'parallel', j, ...(Array.isArray(b) ? [] : ['steps'])]));
+      const fe = step.foreach as { steps: unknown[] } | undefined;
+      if (fe) visit(fe.steps, [...here, 'foreach', 'steps']);
+    });
+  };
+  plan.scenarios.forEach((s, i) => visit(s.steps, [...ctx.scenarioRoot, i, 'steps']));
+}
