@@ -1,0 +1,107 @@
+/**
+ * crchat figure for `npm run bench`: a real server on loopback, ten clients (five pairs)
+ * log on and chat at the same time; reports log-on time and chat round-trip latency through
+ * the server (A -> server -> B, B answers, B -> server -> A), p50 and p99.
+ *
+ * Why this shape: it is the seed's "five simultaneous chat sessions" measured end to end
+ * through UDP log-on, AES-GCM records, framing and the history file, bounded in message
+ * count and wall time, and it leaves nothing behind (temp dir removed, sockets closed).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChatClient } from '../apps/crchat/chat-client.js';
+import { HistoryStore } from '../apps/crchat/history-store.js';
+import { nodeTransport } from '../apps/crchat/node-transport.js';
+import { startServer } from '../apps/crchat/start-server.js';
+
+const PAIRS = 5;
+const ROUNDS = 200;
+const TIME_LIMIT_MS = 20_000;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+interface Peer {
+  id: string;
+  client: ChatClient;
+  onLine: (line: string) => void;
+}
+
+function makePeer(id: string, key: string, port: number): Peer {
+  const peer: Peer = {
+    id,
+    onLine: () => undefined,
+    client: undefined as unknown as ChatClient,
+  };
+  peer.client = new ChatClient({ id, key, transport: nodeTransport('127.0.0.1', port), print: (l) => peer.onLine(l), retryMs: 500 });
+  return peer;
+}
+
+export default async function bench(): Promise<{ title: string; lines: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'crchat-bench-'));
+  const ids = Array.from({ length: PAIRS * 2 }, (_, i) => `bench${i}`);
+  const subscribers = new Map(ids.map((id) => [id, `k-${id}`]));
+  const server = await startServer({
+    udpPort: 0,
+    tcpPort: 0,
+    subscribers,
+    history: HistoryStore.open(join(dir, 'history.jsonl')),
+    idleTimeoutMs: 60_000,
+  });
+  const peers = ids.map((id) => makePeer(id, subscribers.get(id)!, server.udpPort));
+  const deadline = performance.now() + TIME_LIMIT_MS;
+  try {
+    const t0 = performance.now();
+    await Promise.all(peers.map((p) => p.client.input('Log on')));
+    const logonMs = performance.now() - t0;
+    if (!peers.every((p) => p.client.state === 'connected')) throw new Error('crchat bench: not every client connected');
+
+    const pairs = Array.from({ length: PAIRS }, (_, i) => [peers[2 * i]!, peers[2 * i + 1]!] as const);
+    await Promise.all(pairs.map(([a, b]) => a.client.input(`Chat ${b.id}`)));
+    const started = performance.now();
+    const rtts: number[] = [];
+    await Promise.all(
+      pairs.map(async ([a, b]) => {
+        // B echoes every ping as a pong; A times each round trip.
+        b.onLine = (l) => {
+          const m = /^<[^>]+> ping (\d+)$/.exec(l);
+          if (m) void b.client.input(`pong ${m[1]}, "ok" ✓`);
+        };
+        for (let r = 0; r < ROUNDS && performance.now() < deadline; r++) {
+          const sent = performance.now();
+          const back = new Promise<void>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error('crchat bench: reply lost')), 5000);
+            a.onLine = (l) => {
+              if (l === `<${b.id}> pong ${r}, "ok" ✓`) {
+                clearTimeout(t);
+                resolve();
+              }
+            };
+          });
+          await a.client.input(`ping ${r}`);
+          await back;
+          rtts.push(performance.now() - sent);
+        }
+      }),
+    );
+    const chatMs = performance.now() - started;
+    await Promise.all(pairs.map(([a]) => a.client.input('End chat')));
+    rtts.sort((x, y) => x - y);
+    return {
+      title: `crchat: ${PAIRS} pairs chatting at once over loopback`,
+      lines: [
+        `log-on of ${peers.length} clients (UDP challenge/response + TCP CONNECT): ${logonMs.toFixed(1)} ms`,
+        `${rtts.length} chat round trips in ${chatMs.toFixed(0)} ms (${((rtts.length * 1000) / chatMs).toFixed(0)}/s)`,
+        `round trip through the server: p50 ${percentile(rtts, 50).toFixed(2)} ms, p99 ${percentile(rtts, 99).toFixed(2)} ms`,
+      ],
+    };
+  } finally {
+    await Promise.all(peers.map((p) => p.client.shutdown().catch(() => undefined)));
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
