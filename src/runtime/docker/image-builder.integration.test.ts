@@ -15,7 +15,15 @@ const docker = new Docker();
 
 async function probeDocker(): Promise<string | null> {
   try {
-    await docker.ping({ abortSignal: AbortSignal.timeout(5_000) });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer to ping within 5 s')), 5_000);
+    });
+    try {
+      await Promise.race([docker.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     return null;
   } catch (err) {
     return `Docker engine unreachable (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}): ${(err as Error).message}`;

@@ -178,6 +178,10 @@ export async function ensureLabImage(docker: Docker, opts: ImageBuildOptions): P
     }
   });
 
+  if (!ctx.entries.some((e) => e.kind === 'file' && e.rel.startsWith('dist/apps/'))) {
+    say(`note: ${opts.projectRoot}/dist/apps has no files (run \`npm run build\` first); building without the apps`);
+  }
+
   const reuse = async (tag: string, info: Docker.ImageInspectInfo, base: string, baseKind: 'official' | 'local'): Promise<BuiltImage> => {
     const latest = `${repository}:latest`;
     const cur = await step(`inspecting ${latest}`, () => inspectImage(docker, latest));
