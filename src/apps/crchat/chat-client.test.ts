@@ -124,7 +124,7 @@ describe('ChatClient (with the server, in memory)', () => {
     expect(await a.type('Chat B')).toEqual(['Not connected; type "Log on" first']);
     expect(await a.type('Log off')).toEqual(['Not connected']);
     await a.type('Log on');
-    expect(await a.type('Log on')).toEqual(['Already connected']);
+    expect(await a.type('Log on')).toEqual(['Connected (already logged on)']);
     expect((await a.type('hello'))[0]).toMatch(/^Not in a chat; type "Chat <client-ID>"/);
     expect(await a.type('End chat')).toEqual(['Not in a chat']);
     expect(await a.type('Chat bad/id')).toEqual(['Invalid client ID: bad/id']);

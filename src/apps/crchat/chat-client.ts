@@ -126,7 +126,7 @@ export class ChatClient {
   }
 
   private async logOn(): Promise<void> {
-    if (this.state !== 'offline') return this.print('Already connected');
+    if (this.state !== 'offline') return this.print('Connected (already logged on)');
     this.state = 'logging-on';
     const r = await loginOverUdp(this.o.transport.openUdp(), this.o.id, this.o.key, this.clock, {
       retryMs: this.o.retryMs ?? 1000,

@@ -126,6 +126,7 @@ export class ChatServer {
     const to = s.a === from ? s.b : s.a;
     this.history.append({ session, from: from.id, to: to.id, text, at: this.clock.now() });
     to.send({ type: 'CHAT', session, text });
+    this.log(`CHAT ${session} ${from.id} -> ${to.id} (${Buffer.byteLength(text, 'utf8')} bytes)`);
   }
 
   /** Called by a connection once it is closed, for whatever reason. */

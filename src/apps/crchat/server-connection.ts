@@ -70,7 +70,7 @@ export class ServerConnection {
     this.touch();
   }
 
-  /** Called by the CONNECT handler once the cookie is known to belong to `id`. */
+  /** Any frame from the client counts as activity. */
   private touch(): void {
     this.lastActivity = this.server.clock.now();
   }
