@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // that start real processes and (when available or required by CI) a real Docker engine.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 20_000 } },
       {

@@ -63,7 +63,7 @@ export class TerminalReporter implements LabReporter {
     const passed = res.scenarios.filter((s) => s.status === 'passed').length;
     const phases = Object.entries(res.phases).map(([k, v]) => `${k} ${secs(v)}`).join(', ');
     this.line('');
-    if (res.error) this.line(red(`lab error: ${res.error.message}`) + (res.error.tail ? `\n   last output of ${res.error.node}:\n${indent(res.error.tail)}` : ''));
+    if (res.error) this.line(red(`lab error${res.error.node ? ` (node ${res.error.node})` : ''}: ${res.error.message}`) + (res.error.tail ? `\n   last output of ${res.error.node}:\n${indent(res.error.tail)}` : ''));
     if (res.status === 'interrupted') this.line(red('interrupted; everything was torn down'));
     this.line(
       `${res.status === 'passed' ? green('PASSED') : red(res.status.toUpperCase())} ${passed}/${res.scenarios.length} scenarios` +

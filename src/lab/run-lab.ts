@@ -99,6 +99,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   let addresses = new Map<string, string>();
   let error: LabResults['error'];
   let interrupted = false;
+  let nodeSummary: LabResults['nodes'] = [];
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     reporter.phase(name);
@@ -170,6 +171,18 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       log.error({ err }, 'lab error');
     }
   } finally {
+    // How each node ended, before tear-down kills what still runs.
+    nodeSummary = nodes.map((n) => ({
+      name: n.name,
+      role: n.plan.role,
+      ip: n.runtime.address,
+      image: n.image,
+      command: n.command,
+      id: n.runtime.id,
+      exitCode: n.lastExit?.code ?? null,
+      exit: n.lastExit ? describeExit(n.lastExit) + (n.lastExit.requested ? ' (stopped by the lab)' : '') : n.runtime.running() ? 'running until tear-down' : 'never started',
+      firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
+    }));
     const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
     await timed('collect', () =>
       Promise.all(
@@ -201,17 +214,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     startedAt: started.toISOString(),
     ms: Math.round(performance.now() - t0),
     phases,
-    nodes: nodes.map((n) => ({
-      name: n.name,
-      role: n.plan.role,
-      ip: n.runtime.address,
-      image: n.image,
-      command: n.command,
-      id: n.runtime.id,
-      exitCode: n.lastExit?.code ?? null,
-      exit: n.lastExit ? describeExit(n.lastExit) : n.runtime.running() ? 'running' : undefined,
-      firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
-    })),
+    nodes: nodeSummary,
     scenarios: results,
     score: { points: sum(results.map((r) => r.points)), max: sum(results.map((r) => r.maxPoints)) },
     error,

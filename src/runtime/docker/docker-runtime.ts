@@ -35,7 +35,7 @@ export class DockerRuntime implements Runtime {
     const t0 = performance.now();
     const needsLabImage = plan.nodes.some((n) => !n.image || n.image === LAB_IMAGE_ALIAS);
     const imageWork = needsLabImage
-      ? ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: opts.log, signal: opts.signal }).then((img) => {
+      ? ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: (m) => quietBuild(m) || opts.log(m), signal: opts.signal }).then((img) => {
           this.labImage = img.tag;
           this.phases.build = performance.now() - t0;
           if (!img.reused) opts.log(`built image ${img.tag} on ${img.baseKind} base ${img.base} in ${(img.ms / 1000).toFixed(1)}s`);
@@ -161,6 +161,11 @@ function autoSubnets(lab: string): Subnet[] {
   for (const c of lab) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   const base = ipToInt('10.77.0.0');
   return Array.from({ length: 256 }, (_, i) => parseSubnet(`${[10, 77, (h + i) % 256, 0].join('.')}/24`)).filter((s) => s.base >= base);
+}
+
+/** The builder's step-by-step chatter is for the controller log, not the terminal. */
+function quietBuild(m: string): boolean {
+  return /^(Step \d+\/\d+|\s*--->|Removing intermediate|Successfully (built|tagged))/.test(m.trim()) || /^ ---> /.test(m);
 }
 
 function parseSize(s: string): number {
