@@ -294,6 +294,18 @@ describe('ChatServer: chat phase', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('applies an activity timer shorter than the handshake limit', async () => {
+    const { server, clock } = makeServer(2000);
+    const a = await connect(server, 'A', 'keyA');
+    clock.advance(1999);
+    await tick();
+    expect(a.closed).toBe(false);
+    clock.advance(1);
+    await tick();
+    expect(a.inbox).toEqual([{ type: 'DISCONNECT', reason: 'idle-timeout' }]);
+    expect(a.closed).toBe(true);
+  });
+
   it('replaces an older connection of the same ID', async () => {
     const { server } = makeServer();
     const old = await connect(server, 'A', 'keyA');

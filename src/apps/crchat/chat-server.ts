@@ -124,7 +124,11 @@ export class ChatServer {
     const s = this.sessions.get(session);
     if (!s) return;
     const to = s.a === from ? s.b : s.a;
-    this.history.append({ session, from: from.id, to: to.id, text, at: this.clock.now() });
+    try {
+      this.history.append({ session, from: from.id, to: to.id, text, at: this.clock.now() });
+    } catch (err) {
+      this.log(`history: cannot append (${(err as Error).message}); message relayed but not stored`);
+    }
     to.send({ type: 'CHAT', session, text });
     this.log(`CHAT ${session} ${from.id} -> ${to.id} (${Buffer.byteLength(text, 'utf8')} bytes)`);
   }

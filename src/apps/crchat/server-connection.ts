@@ -36,7 +36,15 @@ export class ServerConnection {
   ) {
     this.channel = new FrameChannel(
       stream,
-      (f) => this.onFrame(f),
+      (f) => {
+        try {
+          this.onFrame(f);
+        } catch (err) {
+          // A bug must cost this connection only, never the server.
+          this.server.log(`${this.label()}: internal error (${(err as Error).message}), closing`);
+          this.abort('internal-error');
+        }
+      },
       (why) => this.onClosed(why),
     );
     this.lastActivity = server.clock.now();
@@ -68,6 +76,9 @@ export class ServerConnection {
   markConnected(): void {
     this.state = 'connected';
     this.touch();
+    if (this.timer !== null) this.server.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.armTimer();
   }
 
   /** Any frame from the client counts as activity. */
