@@ -1,10 +1,17 @@
+import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
+import type { HashWorker } from './hash-worker.js';
 import { encodePeerPacket, MAX_SACK_BYTES, type PeerPacket } from './peer-packet.js';
 import type { PeerTimers } from './peer-timers.js';
-import { sha256File } from './sha256-file.js';
 import type { TransferTuning } from './transfer-tuning.js';
+
+/** Contiguous bytes handed to the hashing thread at a time. */
+const HASH_BATCH_BYTES = 256 * 1024;
+
+/** Files up to this size are assembled in memory. */
+export const MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 type Offer = Extract<PeerPacket, { type: 'offer' }>;
 
@@ -14,8 +21,9 @@ export type ReceiveResult =
 
 /**
  * The receiving half of one transfer: writes chunks at their offsets into a temporary
- * file, acknowledges cumulatively plus a selective bitmap, and at the end hashes the file,
- * compares with the offered SHA-256, renames it to `<sender>_<filename>` and reports DONE.
+ * file, acknowledges cumulatively plus a selective bitmap, hashes the data in file order
+ * as it becomes contiguous, and at the end compares with the offered SHA-256, renames the
+ * file to `<sender>_<filename>` and reports DONE.
  *
  * Why: acks are coalesced to one per event-loop turn (many datagrams are read per turn),
  * which keeps the reverse traffic small; every transfer has its own instance, so several
@@ -25,7 +33,15 @@ export class FileReceiver {
   private readonly got: Uint8Array;
   private gotCount = 0;
   private cumulative = 0;
+  /** Running SHA-256 of the contiguous prefix; chunks past a gap wait in `ahead`. */
+  private readonly hash: Hash = createHash('sha256');
+  private readonly ahead = new Map<number, Buffer>();
   private fd: number | undefined;
+  /** Whole file in shared memory when it is small enough (one write at the end instead of one per chunk). */
+  private mem: Buffer | undefined;
+  private shared: SharedArrayBuffer | undefined;
+  private workerHash: number | undefined;
+  private hashedUpTo = 0;
   private readonly tempPath: string;
   readonly savedAs: string;
   private ackPending = false;
@@ -45,6 +61,8 @@ export class FileReceiver {
     private readonly tuning: TransferTuning,
     /** Called once the transfer is over and late packets need no more answers. */
     private readonly onForget: () => void,
+    /** Off-thread hashing for in-memory files; without it the event loop hashes. */
+    private readonly hasher?: HashWorker,
   ) {
     this.got = new Uint8Array(offer.chunkCount);
     this.savedAs = `${offer.sender}_${offer.fileName}`;
@@ -59,6 +77,13 @@ export class FileReceiver {
   /** Open the temporary file and accept. Throws if the file cannot be created. */
   start(): void {
     this.fd = fs.openSync(this.tempPath, 'w');
+    if (this.offer.size <= MEMORY_LIMIT_BYTES) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+      this.shared = new SharedArrayBuffer(this.offer.size);
+      this.mem = Buffer.from(this.shared);
+      if (this.hasher) this.workerHash = this.hasher.begin();
+    }
     this.send({ type: 'accept', id: this.offer.id });
     this.armIdle();
     if (this.offer.chunkCount === 0) void this.verify();
@@ -96,14 +121,30 @@ export class FileReceiver {
     if (payload.length !== expected) return; // malformed chunk: ignore, it will be resent
     if (!this.got[seq]) {
       try {
-        fs.writeSync(this.fd!, payload, 0, payload.length, offset);
+        if (this.mem) payload.copy(this.mem, offset);
+        else fs.writeSync(this.fd!, payload, 0, payload.length, offset);
       } catch (err) {
         this.fail(`cannot write ${this.tempPath}: ${(err as Error).message}`, true, 'io-error');
         return;
       }
       this.got[seq] = 1;
       this.gotCount++;
-      while (this.cumulative < this.offer.chunkCount && this.got[this.cumulative]) this.cumulative++;
+      if (this.workerHash !== undefined) {
+        while (this.cumulative < this.offer.chunkCount && this.got[this.cumulative]) this.cumulative++;
+        const contiguous = Math.min(this.offer.size, this.cumulative * this.offer.chunkSize);
+        if (contiguous - this.hashedUpTo >= HASH_BATCH_BYTES || contiguous === this.offer.size) {
+          this.hasher!.update(this.workerHash, this.shared!, this.hashedUpTo, contiguous - this.hashedUpTo);
+          this.hashedUpTo = contiguous;
+        }
+      } else if (seq === this.cumulative) {
+        this.hash.update(payload);
+        this.cumulative++;
+        for (let next = this.ahead.get(this.cumulative); next; next = this.ahead.get(this.cumulative)) {
+          this.ahead.delete(this.cumulative);
+          this.hash.update(next);
+          this.cumulative++;
+        }
+      } else this.ahead.set(seq, this.mem ? this.mem.subarray(offset, offset + payload.length) : Buffer.from(payload));
     }
     if (this.gotCount === this.offer.chunkCount) {
       this.sendAck();
@@ -137,9 +178,22 @@ export class FileReceiver {
   private async verify(): Promise<void> {
     this.state = 'verifying';
     try {
-      fs.closeSync(this.fd!);
+      if (this.mem) fs.writeFileSync(this.tempPath, this.mem);
+      else fs.closeSync(this.fd!);
       this.fd = undefined;
-      const digest = await sha256File(this.tempPath);
+      this.mem = undefined;
+      let digest: Buffer;
+      if (this.workerHash !== undefined) {
+        const id = this.workerHash;
+        this.workerHash = undefined;
+        const d = await this.hasher!.digest(id);
+        if (!d) throw new Error('the hashing thread failed');
+        digest = d;
+      } else {
+        await Promise.resolve();
+        digest = this.hash.digest();
+      }
+      if (this.state !== 'verifying') return; // aborted meanwhile
       if (!digest.equals(this.offer.sha256)) {
         this.done = { type: 'done', id: this.offer.id, status: 'digest-mismatch', sha256: digest };
         this.fail('SHA-256 mismatch: the file arrived corrupted and was discarded', true, 'digest-mismatch', digest);
@@ -172,6 +226,9 @@ export class FileReceiver {
       }
       this.fd = undefined;
     }
+    this.mem = undefined;
+    if (this.workerHash !== undefined) this.hasher?.discard(this.workerHash);
+    this.workerHash = undefined;
     fs.rmSync(this.tempPath, { force: true });
     if (tellSender) {
       if (status === 'abort') this.send({ type: 'abort', id: this.offer.id, reason });

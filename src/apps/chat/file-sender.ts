@@ -1,12 +1,13 @@
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
-import { encodePeerPacket, type PeerPacket } from './peer-packet.js';
+import { allocDataPacket, DATA_HEADER_BYTES, encodePeerPacket, type PeerPacket } from './peer-packet.js';
 import type { PeerTimers } from './peer-timers.js';
 import type { TransferTuning } from './transfer-tuning.js';
 
-/** Reads chunk `seq` of the file being sent. */
+/** The bytes being sent. */
 export interface ChunkSource {
   readonly size: number;
-  read(offset: number, length: number): Buffer;
+  /** Copy `length` bytes from `fileOffset` into `target` at `targetOffset`. */
+  readInto(target: Buffer, targetOffset: number, fileOffset: number, length: number): void;
 }
 
 export type SendResult =
@@ -212,8 +213,10 @@ export class FileSender {
     this.sentAt[seq] = this.timers.now();
     this.inflight.add(seq);
     const offset = seq * this.tuning.chunkSize;
-    const payload = this.source.read(offset, Math.min(this.tuning.chunkSize, this.source.size - offset));
-    this.port.send(encodePeerPacket({ type: 'data', id: this.id, seq, payload }), this.to);
+    const length = Math.min(this.tuning.chunkSize, this.source.size - offset);
+    const packet = allocDataPacket(this.id, seq, length);
+    this.source.readInto(packet, DATA_HEADER_BYTES, offset, length);
+    this.port.send(packet, this.to);
   }
 
   private enterFin(): void {

@@ -1,10 +1,11 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CHAT_LIMITS } from './chat-limits.js';
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
-import { FileReceiver, type ReceiveResult } from './file-receiver.js';
+import { FileReceiver, MEMORY_LIMIT_BYTES, type ReceiveResult } from './file-receiver.js';
 import { FileSender, type SendResult } from './file-sender.js';
+import { HashWorker } from './hash-worker.js';
 import { DATA_HEADER_BYTES, decodePeerPacket, encodePeerPacket, type PeerPacket } from './peer-packet.js';
 import { realPeerTimers, type PeerTimers } from './peer-timers.js';
 import { sha256File } from './sha256-file.js';
@@ -56,6 +57,7 @@ export class PeerLink {
   private readonly dmWaiters = new Map<number, () => void>();
   private readonly dmSeen = new Map<string, number>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly hasher = new HashWorker();
 
   constructor(
     private readonly port: DatagramPort,
@@ -65,6 +67,7 @@ export class PeerLink {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     if (this.tuning.chunkSize < 1 || this.tuning.chunkSize > 65_507 - DATA_HEADER_BYTES) throw new RangeError('chunk size out of range');
     port.onMessage((data, from) => this.onDatagram(data, from));
+    this.hasher.warm();
   }
 
   /** Transfers in progress in either direction. */
@@ -92,20 +95,29 @@ export class PeerLink {
     }
     const work = (async (): Promise<SendResult> => {
       try {
-        const sha256 = await sha256File(filePath);
+        // Small files are read once into memory; big ones are read chunk by chunk.
+        const whole = size <= MEMORY_LIMIT_BYTES ? fs.readFileSync(fd) : undefined;
+        const sha256 = whole ? createHash('sha256').update(whole).digest() : await sha256File(filePath);
         let id = randomInt(1, 0xffffffff);
         while (this.senders.has(id)) id = randomInt(1, 0xffffffff);
         const source = {
-          size,
-          read(offset: number, length: number): Buffer {
-            const buf = Buffer.allocUnsafe(length);
-            fs.readSync(fd, buf, 0, length, offset);
-            return buf;
+          size: whole?.length ?? size,
+          readInto(target: Buffer, targetOffset: number, fileOffset: number, length: number): void {
+            if (whole) {
+              whole.copy(target, targetOffset, fileOffset, fileOffset + length);
+              return;
+            }
+            let done = 0;
+            while (done < length) {
+              const n = fs.readSync(fd, target, targetOffset + done, length - done, fileOffset + done);
+              if (n === 0) throw new Error('file shrank while being sent');
+              done += n;
+            }
           },
         };
         const sender = new FileSender(this.port, to, id, { sender: this.self, fileName, sha256 }, source, this.timers, this.tuning);
         this.senders.set(id, sender);
-        onStart?.({ size, fileName });
+        onStart?.({ size: source.size, fileName });
         try {
           return await sender.start();
         } finally {
@@ -148,6 +160,7 @@ export class PeerLink {
     for (const s of this.senders.values()) s.abort('the sender is shutting down');
     for (const r of this.receivers.values()) r.fail('the receiver is shutting down', true);
     this.port.close();
+    this.hasher.close();
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -210,7 +223,7 @@ export class PeerLink {
     }
     const receiver = new FileReceiver(this.port, from, p, this.options.dir, this.timers, this.tuning, () => {
       if (this.receivers.get(key) === receiver) this.receivers.delete(key);
-    });
+    }, this.hasher);
     try {
       receiver.start();
     } catch (err) {

@@ -92,6 +92,13 @@ export function encodePeerPacket(p: PeerPacket): Buffer {
   }
 }
 
+/** A DATA datagram with its header filled in and `length` payload bytes left for the caller to fill. */
+export function allocDataPacket(id: number, seq: number, length: number): Buffer {
+  const b = header('data', id, 4 + length);
+  b.writeUInt32BE(seq, 8);
+  return b;
+}
+
 /** Decode a datagram; undefined for anything malformed or of another version. */
 export function decodePeerPacket(b: Buffer): PeerPacket | undefined {
   try {
