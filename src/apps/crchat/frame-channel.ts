@@ -38,10 +38,15 @@ export class FrameChannel {
     this.stream.write(encodeLengthPrefixed(payload));
   }
 
-  /** Graceful close: flush what was written, then FIN. */
+  /** Graceful close: flush what was written, then FIN; a peer that never closes its side is cut after 2 s. */
   close(why: string): void {
     if (!this.stream.writableEnded) this.stream.end();
     this.finish(why);
+    if (!this.stream.destroyed) {
+      const t = setTimeout(() => this.stream.destroy(), 2000);
+      t.unref();
+      this.stream.once('close', () => clearTimeout(t));
+    }
   }
 
   /** Abrupt close, for protocol violations. */
