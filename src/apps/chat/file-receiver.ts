@@ -10,9 +10,6 @@ import type { TransferTuning } from './transfer-tuning.js';
 /** Contiguous bytes handed to the hashing thread at a time. */
 const HASH_BATCH_BYTES = 256 * 1024;
 
-/** Files up to this size are assembled in memory. */
-export const MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
-
 type Offer = Extract<PeerPacket, { type: 'offer' }>;
 
 export type ReceiveResult =
@@ -77,7 +74,7 @@ export class FileReceiver {
   /** Open the temporary file and accept. Throws if the file cannot be created. */
   start(): void {
     this.fd = fs.openSync(this.tempPath, 'w');
-    if (this.offer.size <= MEMORY_LIMIT_BYTES) {
+    if (this.offer.size <= this.tuning.memoryLimitBytes) {
       fs.closeSync(this.fd);
       this.fd = undefined;
       this.shared = new SharedArrayBuffer(this.offer.size);

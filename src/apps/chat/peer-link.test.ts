@@ -105,6 +105,18 @@ describe('reliable transfer', () => {
     expect(sha(fs.readFileSync(path.join(b.dir, 'jess_lossy.bin')))).toBe(sha(f.data));
   });
 
+  it('streams big files through positional file I/O under loss and reordering', async () => {
+    const net = new MemoryDatagramNetwork({ loss: 0.1, reorder: 0.3, random: seededRandom(8) });
+    const a = peer(net, '10.0.0.2', 7001, 'jess');
+    const b = peer(net, '10.0.0.3', 7002, 'steve');
+    a.link.tuning.memoryLimitBytes = 0;
+    b.link.tuning.memoryLimitBytes = 0;
+    const f = file(a.dir, 'big.bin', 150_000);
+    expect((await a.link.sendFile(b.addr, f.path)).ok).toBe(true);
+    await b.nextReceived(1);
+    expect(fs.readFileSync(path.join(b.dir, 'jess_big.bin')).equals(f.data)).toBe(true);
+  });
+
   it('sends empty files', async () => {
     const net = new MemoryDatagramNetwork({ loss: 0.3, random: seededRandom(3) });
     const a = peer(net, '10.0.0.2', 7001, 'jess');

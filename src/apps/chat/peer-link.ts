@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CHAT_LIMITS } from './chat-limits.js';
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
-import { FileReceiver, MEMORY_LIMIT_BYTES, type ReceiveResult } from './file-receiver.js';
+import { FileReceiver, type ReceiveResult } from './file-receiver.js';
 import { FileSender, type SendResult } from './file-sender.js';
 import { HashWorker } from './hash-worker.js';
 import { DATA_HEADER_BYTES, decodePeerPacket, encodePeerPacket, type PeerPacket } from './peer-packet.js';
@@ -96,7 +96,7 @@ export class PeerLink {
     const work = (async (): Promise<SendResult> => {
       try {
         // Small files are read once into memory; big ones are read chunk by chunk.
-        const whole = size <= MEMORY_LIMIT_BYTES ? fs.readFileSync(fd) : undefined;
+        const whole = size <= this.tuning.memoryLimitBytes ? fs.readFileSync(fd) : undefined;
         const sha256 = whole ? createHash('sha256').update(whole).digest() : await sha256File(filePath);
         let id = randomInt(1, 0xffffffff);
         while (this.senders.has(id)) id = randomInt(1, 0xffffffff);

@@ -23,6 +23,8 @@ export interface TransferTuning {
   receiverIdleMs: number;
   /** Receiver keeps a finished transfer this long to answer late FIN/DATA. */
   lingerMs: number;
+  /** Files up to this size are read/assembled in memory and hashed off-thread; bigger ones use positional file I/O. */
+  memoryLimitBytes: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
@@ -37,4 +39,5 @@ export const DEFAULT_TUNING: TransferTuning = {
   maxTimeouts: 12,
   receiverIdleMs: 30_000,
   lingerMs: 30_000,
+  memoryLimitBytes: 64 * 1024 * 1024,
 };
