@@ -262,6 +262,9 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
           if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
           if (ready.output) await Promise.race([n.output.expect(new RegExp(ready.output), timeout, signal, { consume: false }), exited]);
         } catch (e) {
+          if (n.output.exited !== undefined) {
+            throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
+          }
           if (e instanceof StepError) {
             const what = ready.port ? `port ${ready.port} open on ${n.runtime.address}` : `output /${ready.output}/`;
             const none = n.output.received === 0 ? ' It printed nothing.' : '';

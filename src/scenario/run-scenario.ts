@@ -167,10 +167,11 @@ function names(v: unknown, scope: Record<string, unknown>): string[] {
   return (Array.isArray(v) ? v : [v]).map((x) => render(String(x), scope));
 }
 
+/** Patterns are multi-line: ^ and $ match at every line, in output as in files. */
 function pattern(text: string, literal: boolean | undefined): RegExp {
-  if (literal) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (literal) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'm');
   try {
-    return new RegExp(text);
+    return new RegExp(text, 'm');
   } catch (e) {
     throw new StepError(`bad regular expression ${text}: ${(e as Error).message}`);
   }

@@ -10,7 +10,12 @@ export class TemplateError extends Error {
   }
 }
 
-const TAG = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
+const TAG = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|\s*(re)\s*)?\}\}/g;
+
+/** Filters after a bar: `{{ vars.user | re }}` escapes a value for use inside a regular expression. */
+const FILTERS: Record<string, (s: string) => string> = {
+  re: (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+};
 
 export function lookup(scope: Record<string, unknown>, path: string): unknown {
   let cur: unknown = scope;
@@ -22,12 +27,12 @@ export function lookup(scope: Record<string, unknown>, path: string): unknown {
 }
 
 export function render(text: string, scope: Record<string, unknown>): string {
-  return text.replace(TAG, (_all, path: string) => {
+  return text.replace(TAG, (_all, path: string, filter?: string) => {
     const v = lookup(scope, path);
     if (v === undefined || v === null || typeof v === 'object') {
       throw new TemplateError(`{{ ${path} }} is not defined${hint(scope)}`);
     }
-    return String(v);
+    return filter ? FILTERS[filter](String(v)) : String(v);
   });
 }
 

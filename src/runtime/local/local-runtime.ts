@@ -31,8 +31,10 @@ export class LocalRuntime implements Runtime {
     const t0 = performance.now();
     this.block = reserveBlock(opts.runId);
     const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
+    // A port someone else holds would only show up later as a confusing crash: say so now.
     for (const n of plan.nodes) {
-      if (n.ready?.port) await assertPortFree(addresses.get(n.name)!, n.ready.port, n.name);
+      const ports = new Set([...(n.ready?.port ? [n.ready.port] : []), ...Object.values(n.ports)]);
+      for (const port of ports) await assertPortFree(addresses.get(n.name)!, port, n.name);
     }
     this.phases.network = performance.now() - t0;
     return addresses;
