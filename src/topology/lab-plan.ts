@@ -138,7 +138,8 @@ function planFile(path: string, src: string | { from: string; mode?: string }, b
 
 /** The names a node's command and env may use, given each node's address. */
 export function templateScope(plan: LabPlan, addressOf: (n: NodePlan) => string, self?: NodePlan): Record<string, unknown> {
-  const view = (n: NodePlan) => ({ name: n.name, ip: addressOf(n), ports: n.ports, host: n.host });
+  // index: 0 for the server, 1..N for clients in order ({n} of a client group).
+  const view = (n: NodePlan) => ({ name: n.name, ip: addressOf(n), ports: n.ports, host: n.host, index: plan.nodes.indexOf(n) });
   const nodes = Object.fromEntries(plan.nodes.map((n) => [n.name, view(n)]));
   const server = nodes[plan.nodes[0].name];
   return {
