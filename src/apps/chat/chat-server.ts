@@ -7,6 +7,7 @@ import { LoginGuard } from './login-guard.js';
 import { MessageBoard } from './message-board.js';
 import { ServerSession } from './server-session.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { normaliseIp } from '../common/normalise-ip.js';
 
 export interface ChatServerOptions {
   clock: Clock;
@@ -83,8 +84,3 @@ export class ChatServer {
   }
 }
 
-/** `::ffff:10.0.0.2` -> `10.0.0.2`; an absent address becomes `unknown`. */
-export function normaliseIp(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ChatServer } from './chat-server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HistoryStore } from './history-store.js';
+import { normaliseIp } from '../common/normalise-ip.js';
 
 /** What startServer needs. */
 export interface StartServerOptions {
@@ -50,7 +51,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.setNoDelay(true);
-    core.attachStream(sock, `${sock.remoteAddress}:${sock.remotePort}`);
+    core.attachStream(sock, `${normaliseIp(sock.remoteAddress)}:${sock.remotePort}`);
   });
   tcp.on('error', (err) => log(`TCP server error: ${err.message}`));
   await new Promise<void>((resolve, reject) => {
