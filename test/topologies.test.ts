@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli } from './helpers/lab-cli.js';
+
+const labs = readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml')).sort();
+
+/** Every shipped lab passes, on each runtime, with full points, and leaves nothing behind. */
+function suite(runtime: 'local' | 'docker') {
+  const runs = mkdtempSync(join(tmpdir(), `netlab-topologies-${runtime}-`));
+  it.each(labs)('%s passes', async (file) => {
+    const run = await runLabCli(['up', join('topologies', file), '--runtime', runtime, '--runs', runs]);
+    const res = readResults(runDirOf(run));
+    const failures = res.scenarios.filter((s: { status: string }) => s.status !== 'passed').map((s: { name: string; failure: unknown }) => ({ name: s.name, failure: s.failure }));
+    expect(failures, run.stderr.slice(-3000)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(res.score.points).toBe(res.score.max);
+    expect(await leftovers(res.lab)).toBe(0);
+  });
+}
+
+describe('shipped topologies', () => {
+  it('all validate', async () => {
+    for (const f of labs) expect((await runLabCli(['validate', join('topologies', f)])).code, f).toBe(0);
+  });
+  it('compose.yaml at the root is five-pairs exported, kept in sync', async () => {
+    const run = await runLabCli(['export', 'compose', 'topologies/five-pairs.yaml']);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), 'run: ./lab export compose topologies/five-pairs.yaml -o compose.yaml').toBe(run.stdout);
+  });
+});
+describe('local runtime', () => suite('local'));
+describeDocker('docker runtime', () => suite('docker'));
