@@ -28,6 +28,7 @@ export function encodeBeacon(b: Beacon): Buffer {
   return Buffer.from(`${b.tempId}${b.start}${b.expiry}${b.version}`, 'latin1');
 }
 
+/** A decoded beacon, or why the datagram is not one. */
 export type DecodedBeacon = { ok: true; beacon: Beacon } | { ok: false; reason: string };
 
 /** Decode and check the shape of one datagram (not its time validity). */

@@ -18,6 +18,7 @@ export class ClientStartError extends Error {
   }
 }
 
+/** Everything startClient needs: the parsed command line plus I/O and the exit hook. */
 export interface StartClientOptions extends ClientConfig {
   /** Working folder for contactlog.txt (the program passes its cwd). */
   dir: string;
@@ -30,6 +31,7 @@ export interface StartClientOptions extends ClientConfig {
   udpHost?: string;
 }
 
+/** Handles on a started client, for tests and the program's stdin wiring. */
 export interface RunningClient {
   app: ClientApp;
   /** The UDP port actually bound (useful when 0 was asked for). */

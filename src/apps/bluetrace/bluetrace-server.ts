@@ -10,6 +10,7 @@ import { TempIdStore } from './tempid-store.js';
 /** Default TempID lifetime: 15 minutes. */
 export const DEFAULT_TEMPID_LIFETIME_SECONDS = 15 * 60;
 
+/** Server settings; clock, log and generator are injectable for tests. */
 export interface BlueTraceServerOptions {
   /** Folder holding credentials.txt and tempIDs.txt (the program passes its cwd). */
   dir: string;

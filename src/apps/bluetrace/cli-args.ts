@@ -10,6 +10,7 @@ export class UsageError extends Error {
   }
 }
 
+/** Usage text printed on stderr with exit code 2. */
 export const SERVER_USAGE = `Usage: bluetrace-server <server_port> <block_duration> [--tempid-lifetime SECONDS]
   server_port         TCP port to listen on (all interfaces); 0 picks a free port
   block_duration      seconds a user stays blocked after 3 consecutive failed logins
@@ -17,6 +18,7 @@ export const SERVER_USAGE = `Usage: bluetrace-server <server_port> <block_durati
                       env BLUETRACE_TEMPID_LIFETIME; the flag wins over the env
 Reads credentials.txt and reads/writes tempIDs.txt in the current directory.`;
 
+/** Usage text printed on stderr with exit code 2. */
 export const CLIENT_USAGE = `Usage: bluetrace-client <server_IP> <server_port> <client_udp_port> [options]
   --contact-retention SECONDS  keep contactlog.txt entries this long (default ${DEFAULT_CONTACT_RETENTION_SECONDS});
                                env BLUETRACE_CONTACT_RETENTION
@@ -26,12 +28,14 @@ export const CLIENT_USAGE = `Usage: bluetrace-client <server_IP> <server_port> <
                                env BLUETRACE_CONNECT_TIMEOUT
 Reads commands from stdin; writes contactlog.txt in the current directory.`;
 
+/** The server's validated command line and environment. */
 export interface ServerConfig {
   port: number;
   blockDurationSeconds: number;
   tempIdLifetimeSeconds: number;
 }
 
+/** The client's validated command line and environment. */
 export interface ClientConfig {
   serverHost: string;
   serverPort: number;

@@ -14,6 +14,7 @@ export const EXIT = {
   connection: 3,
 } as const;
 
+/** The app's collaborators, all injected so tests need no ports, files or TTY. */
 export interface ClientAppOptions {
   conn: ClientConnection;
   /** Write to stdout exactly as given (prompts carry no newline). */

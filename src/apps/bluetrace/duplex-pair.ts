@@ -28,7 +28,6 @@ export function duplexPair(): [Duplex, Duplex] {
         cb(err);
       },
     });
-  // eslint-disable-next-line prefer-const
   let b: Duplex;
   const a = make(() => b);
   b = make(() => a);

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 
+/** Outcome of one login attempt as the lockout sees it. */
 export type LoginVerdict = 'ok' | 'wrong_password' | 'now_blocked' | 'blocked';
 
 interface UserState {

@@ -8,6 +8,7 @@
  */
 import { parseTime } from './time-format.js';
 
+/** Value of the `v` field in every frame; other values get unsupported_version. */
 export const PROTOCOL_VERSION = 1;
 /** Largest accepted frame (one line, without its newline). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -23,14 +24,17 @@ export interface ContactEntry {
   expiry: string;
 }
 
+/** Requests, client to server; each gets exactly one reply, in order. */
 export type ClientMessage =
   | { type: 'login'; username: string; password: string }
   | { type: 'download_tempid' }
   | { type: 'upload_contact_log'; entries: ContactEntry[] }
   | { type: 'logout' };
 
+/** Why a login was refused; the client maps each to its assignment text. */
 export type LoginFailure = 'unknown_user' | 'wrong_password' | 'now_blocked' | 'blocked';
 
+/** Codes of `error` frames; frame_too_long and too_many_errors also close the connection. */
 export type ErrorCode =
   | 'bad_json'
   | 'bad_frame'
@@ -43,6 +47,7 @@ export type ErrorCode =
   | 'too_many_errors'
   | 'server_error';
 
+/** Frames server to client: the hello on connect, then one reply per request. */
 export type ServerMessage =
   | { type: 'hello'; server: 'bluetrace' }
   | { type: 'login_ok'; username: string }
@@ -52,6 +57,7 @@ export type ServerMessage =
   | { type: 'logout_ok' }
   | { type: 'error'; code: ErrorCode; message: string };
 
+/** The request type names, keys of the server's handler table. */
 export type ClientMessageType = ClientMessage['type'];
 
 /** Encode one message as a frame: JSON with the version field, plus the newline. */
@@ -59,6 +65,7 @@ export function encodeFrame(msg: ClientMessage | ServerMessage): Buffer {
   return Buffer.from(JSON.stringify({ v: PROTOCOL_VERSION, ...msg }) + '\n', 'utf8');
 }
 
+/** Result of validating a frame: the message, or the error code to reply with. */
 export type Parsed<T> = { ok: true; msg: T } | { ok: false; code: ErrorCode; message: string };
 
 const TEMPID_RE = /^\d{20}$/;

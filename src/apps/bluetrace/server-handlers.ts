@@ -21,6 +21,7 @@ export interface SessionState {
   endAfterReply: boolean;
 }
 
+/** One message type's handler: returns the single reply to send. */
 export type Handler<M extends ClientMessage> = (
   msg: M,
   session: SessionState,

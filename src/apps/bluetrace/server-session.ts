@@ -5,6 +5,8 @@ import { serverHandlers, type HandlerTable, type ServerContext, type SessionStat
 
 /** Consecutive bad frames tolerated before the connection is closed. */
 export const MAX_CONSECUTIVE_ERRORS = 5;
+/** Unread reply bytes tolerated before a peer that does not read is cut off. */
+const MAX_UNREAD_REPLY_BYTES = 4 * 1024 * 1024;
 /** Frames queued before the session stops reading from the stream (backpressure). */
 const MAX_QUEUED_FRAMES = 64;
 
@@ -117,6 +119,8 @@ export class ServerSession implements SessionState {
   private send(msg: ServerMessage): void {
     if (this.closed || this.stream.destroyed || this.stream.writableEnded) return;
     this.stream.write(encodeFrame(msg));
+    // A peer that keeps sending but never reads would make us buffer replies without limit.
+    if (this.stream.writableLength > MAX_UNREAD_REPLY_BYTES) this.stream.destroy();
   }
 
   /** Reply with a last error and close this connection only. */

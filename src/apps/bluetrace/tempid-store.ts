@@ -40,6 +40,7 @@ export function parseTempIdLine(line: string): TempIdRecord | null {
   return { userId, tempId, startMs, expiryMs };
 }
 
+/** Where the file lives, how long TempIDs last, and the injected clock. */
 export interface TempIdStoreOptions {
   dir: string;
   lifetimeMs: number;
