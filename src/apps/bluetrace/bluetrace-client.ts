@@ -80,7 +80,21 @@ export async function startClient(o: StartClientOptions): Promise<RunningClient>
     sock.setNoDelay(true);
     sock.setKeepAlive(true, 30_000);
     conn = new ClientConnection(sock);
-    await conn.ready();
+    const helloMs = Math.max(5, o.connectTimeoutSeconds) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        conn.ready(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no BlueTrace hello from the server')), helloMs);
+        }),
+      ]);
+    } catch (e) {
+      conn.close();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (e) {
     udp.close();
     await keeper.close();
