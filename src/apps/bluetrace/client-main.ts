@@ -11,6 +11,8 @@ const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
 
 async function main(): Promise<void> {
+  // If whoever reads our output goes away, keep running rather than die on EPIPE.
+  process.stdout.on('error', () => undefined);
   let cfg: ClientConfig;
   try {
     cfg = parseClientArgs(process.argv.slice(2));

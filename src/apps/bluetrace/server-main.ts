@@ -6,6 +6,8 @@ import { BlueTraceServer } from './bluetrace-server.js';
 import { SERVER_USAGE, UsageError, parseServerArgs, type ServerConfig } from './cli-args.js';
 
 async function main(): Promise<void> {
+  // If whoever reads our output goes away, keep running rather than die on EPIPE.
+  process.stdout.on('error', () => undefined);
   let cfg: ServerConfig;
   try {
     cfg = parseServerArgs(process.argv.slice(2));
