@@ -74,7 +74,15 @@ export class ClientConnection extends EventEmitter {
     }
     for (const line of lines) {
       const p = parseServerFrame(line);
-      if (!p.ok) continue; // ignore what we cannot read; newer servers may add frame types
+      if (!p.ok) {
+        // Unknown frame types are skipped (newer servers may add some). A frame we
+        // cannot read stands for the reply it was meant to be, so the request
+        // fails visibly instead of waiting forever.
+        if (p.code === 'unknown_type' || line.trim() === '') continue;
+        const waiter = this.pending.shift();
+        waiter?.resolve({ type: 'error', code: p.code, message: `unreadable reply from server: ${p.message}` });
+        continue;
+      }
       if (p.msg.type === 'hello') {
         this.gotHello = true;
         for (const w of this.helloWaiters.splice(0)) w.resolve();
