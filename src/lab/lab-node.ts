@@ -6,7 +6,8 @@ import type { Transcript } from '../report/transcript.js';
 
 /** Describe an exit the way a person reads it: "code 0", "signal SIGKILL". */
 export function describeExit(e: ExitInfo): string {
-  return e.code !== null && e.code !== undefined ? `code ${e.code}` : `signal ${e.signal ?? 'unknown'}`;
+  const what = e.code !== null && e.code !== undefined ? `code ${e.code}` : `signal ${e.signal ?? 'unknown'}`;
+  return e.reason ? `${what}, ${e.reason}` : what;
 }
 
 /**
@@ -20,6 +21,8 @@ export class LabNode {
   firstOutputAt?: number;
   startedAt?: number;
   private terminal?: Server;
+  private printed = 0;
+  private overLimit?: string;
 
   constructor(
     readonly plan: NodePlan,
@@ -31,10 +34,20 @@ export class LabNode {
     this.output = new NodeOutput(plan.name);
     runtime.onOutput((stream, chunk) => {
       this.firstOutputAt ??= performance.now();
+      if (this.overLimit) return;
+      this.printed += chunk.length;
       this.output.push(stream, chunk);
       this.transcript.output(stream, chunk.toString('utf8'));
+      const limit = plan.outputLimit;
+      if (limit !== undefined && this.printed > limit) {
+        // Runaway output: keep what was printed up to the cap, stop the node, say why.
+        this.overLimit = `killed by the lab: printed more than ${limit} bytes (output limit)`;
+        this.transcript.note(`--- ${this.overLimit}`);
+        this.runtime.kill().catch(() => undefined);
+      }
     });
     runtime.onExit((e) => {
+      if (this.overLimit && !e.reason) e = { ...e, reason: this.overLimit };
       this.lastExit = e;
       const what = describeExit(e);
       this.transcript.note(`--- exited with ${what}${e.requested ? ' (stopped by the lab)' : ''}`);
@@ -49,6 +62,8 @@ export class LabNode {
   /** Mark a new incarnation before (re)starting, so old output and exits no longer count. */
   beforeStart(): void {
     if (this.startedAt !== undefined) this.output.restarted();
+    this.printed = 0;
+    this.overLimit = undefined;
     this.lastExit = undefined;
     this.transcript.note(`--- starting: ${this.command.join(' ')}`);
     this.startedAt = performance.now();

@@ -8,6 +8,8 @@ export interface ExitInfo {
   signal?: string | null;
   /** True when the lab stopped or killed it on purpose. */
   requested?: boolean;
+  /** Why, when the runtime knows more than a code: "out of memory (limit 256m)". */
+  reason?: string;
 }
 
 /** Output as it arrives; the scenario engine matches on this raw stream. */

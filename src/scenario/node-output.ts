@@ -102,11 +102,11 @@ export class NodeOutput {
         const groups = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
         return { before, match: m[0], groups };
       }
-      if (this.exit !== undefined) throw new ExpectEofError(this.node, String(pattern), this.exit, this.tail());
+      if (this.exit !== undefined) throw new ExpectEofError(this.node, `/${pattern.source}/`, this.exit, this.tail());
       if ((await this.waitChange(deadline, signal)) === 'timeout') {
         const late = re.exec(this.text.slice(this.cursor));
         if (late) continue;
-        throw new ExpectTimeoutError(this.node, String(pattern), timeoutMs, this.tail());
+        throw new ExpectTimeoutError(this.node, `/${pattern.source}/`, timeoutMs, this.tail());
       }
     }
   }

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { hostAddress, hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
-import type { LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
+import type { GradingSpec, LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
 
 /** One file to place in a node's working folder before it starts. */
 export interface PlannedFile {
@@ -27,6 +27,10 @@ export interface NodePlan {
   ports: Record<string, number>;
   ready?: ReadySpec;
   autostart: boolean;
+  /** Run with the grading sandbox: no capabilities, no privilege escalation, unprivileged user, file-size cap. */
+  sandbox?: { user: string; fileLimit: number };
+  /** Stop the node once it has printed this many bytes (runaway output). */
+  outputLimit?: number;
   /** Key path in the topology file, for error messages. */
   where: PropertyKey[];
 }
@@ -38,6 +42,7 @@ export interface LabPlan {
   vars: Record<string, string | number | boolean>;
   nodes: NodePlan[];
   scenarios: ScenarioSpec[];
+  grading?: GradingSpec;
 }
 
 export interface PlanContext {
@@ -119,7 +124,7 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
     };
   });
 
-  const plan: LabPlan = { name: t.name, file: ctx.file, subnet, vars: t.vars ?? {}, nodes, scenarios };
+  const plan: LabPlan = { name: t.name, file: ctx.file, subnet, vars: t.vars ?? {}, nodes, scenarios, grading: t.grading };
   checkTemplates(plan, ctx);
   checkScenarioNodes(plan, ctx);
   return plan;

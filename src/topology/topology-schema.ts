@@ -175,6 +175,30 @@ export const Scenario = z.strictObject({
   steps: z.array(Step).min(1),
 });
 
+const Size = z.string().regex(/^\d+(k|m|g)?$/i, 'a size such as 512k, 1m or 2g');
+
+const SubmissionRole = z.strictObject({
+  args: z.array(TemplateString).describe('Arguments the assignment fixes, e.g. ["{{ vars.port }}", "{{ vars.block }}"]'),
+  command: z
+    .array(TemplateString)
+    .optional()
+    .describe('How to start it, overriding detection; {{ args }} is not expanded: list the arguments here too'),
+  port: z.number().int().min(1).max(65535).optional().describe('The TCP port it must listen on (for diagnosis)'),
+});
+
+export const Grading = z
+  .strictObject({
+    image: z.string().optional().describe('Image submissions run in on docker (default: the grading image "grading")'),
+    server: SubmissionRole.optional().describe("How a submission's server is started"),
+    client: SubmissionRole.optional().describe("How a submission's client is started"),
+    limits: Limits.optional().describe('Limits for submission nodes (default memory 256m, cpus 0.5, pids 64)'),
+    output_limit: Size.optional().describe('Output kept per node; a node printing more is stopped (default 1m)'),
+    file_limit: Size.optional().describe('Largest file a submission may write (default 64m)'),
+    scenario_timeout: Duration.optional().describe('Time limit for one scenario (default 60s)'),
+    submission_timeout: Duration.optional().describe('Time limit for one submission run (default 10m)'),
+  })
+  .describe('How submissions take the place of reference nodes (lab grade)');
+
 export const Topology = z.strictObject({
   name: z.string().regex(NAME, 'lower-case letters, digits, . _ - (it names containers and networks)'),
   description: z.string().optional(),
@@ -189,6 +213,7 @@ export const Topology = z.strictObject({
   clients: z.union([z.array(NodeSpec), ClientGroup]).optional(),
   scenarios: z.array(Scenario).optional(),
   scenarios_from: z.string().optional().describe('A YAML file beside this one holding a list of scenarios'),
+  grading: Grading.optional(),
 });
 
 export type TopologyInput = z.input<typeof Topology>;
@@ -197,6 +222,7 @@ export type ScenarioSpec = z.output<typeof Scenario>;
 export type NodeSpecFile = z.output<typeof NodeSpec>;
 export type LimitsSpec = z.output<typeof Limits>;
 export type ReadySpec = z.output<typeof Ready>;
+export type GradingSpec = z.output<typeof Grading>;
 
 /** The JSON Schema of a topology file, for editors. */
 export function topologyJsonSchema(): unknown {

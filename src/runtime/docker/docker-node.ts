@@ -70,7 +70,8 @@ export class DockerNode implements RuntimeNode {
       async (r) => {
         // Let the last output through before reporting the exit.
         await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
-        this.finish({ code: r.StatusCode, signal: null, requested: this.requested });
+        const oom = await this.container.inspect().then((i) => i.State?.OOMKilled, () => false);
+        this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? 'killed: out of memory (memory limit reached)' : undefined });
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
@@ -205,6 +206,8 @@ function ignoreNotRunning(e: { statusCode?: number }): void {
 /** A tar archive holding the given files, for putArchive into the working folder. */
 export function filesTar(files: { path: string; content: Buffer; mode: number }[]): Promise<Buffer> {
   const pack = tar.pack();
+  // The folder itself belongs to the unprivileged user too, so a sandboxed node can write in it.
+  pack.entry({ name: './', type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
   for (const f of files) pack.entry({ name: join('.', f.path), mode: f.mode, uid: 1000, gid: 1000 }, f.content);
   pack.finalize();
   return new Promise((ok, fail) => {

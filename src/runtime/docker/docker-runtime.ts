@@ -5,10 +5,13 @@ import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from './image-builder.js';
+import { ensureGradingImage } from './grading-image.js';
+import { parseSize } from '../../topology/size.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
 
-/** The name topology files use for the image netlab builds itself. */
+/** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
+export const GRADING_IMAGE_ALIAS = 'grading';
 
 /**
  * Labs as containers on one internal bridge network per run, each at a fixed address.
@@ -22,7 +25,7 @@ export class DockerRuntime implements Runtime {
   private plan?: LabPlan;
   private network?: string;
   private subnet?: Subnet;
-  private labImage?: string;
+  private images = new Map<string, string>();
 
   constructor(
     private readonly docker: Docker,
@@ -33,15 +36,20 @@ export class DockerRuntime implements Runtime {
     this.opts = opts;
     this.plan = plan;
     const t0 = performance.now();
-    const needsLabImage = plan.nodes.some((n) => !n.image || n.image === LAB_IMAGE_ALIAS);
-    const imageWork = needsLabImage
-      ? ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: (m) => quietBuild(m) || opts.log(m), signal: opts.signal }).then((img) => {
-          this.labImage = img.tag;
-          this.phases.build = performance.now() - t0;
-          if (!img.reused) opts.log(`built image ${img.tag} on ${img.baseKind} base ${img.base} in ${(img.ms / 1000).toFixed(1)}s`);
-        })
-      : Promise.resolve();
-    const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && i !== LAB_IMAGE_ALIAS))];
+    const own = (alias: string, build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
+      plan.nodes.some((n) => (n.image ?? LAB_IMAGE_ALIAS) === alias)
+        ? build().then((img) => {
+            this.images.set(alias, img.tag);
+            this.phases.build = Math.max(this.phases.build ?? 0, performance.now() - t0);
+            if (!img.reused) opts.log(`built image ${img.tag} in ${(img.ms / 1000).toFixed(1)}s`);
+          })
+        : Promise.resolve();
+    const progress = (m: string) => quietBuild(m) || opts.log(m);
+    const imageWork = Promise.all([
+      own(LAB_IMAGE_ALIAS, () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+      own(GRADING_IMAGE_ALIAS, () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+    ]);
+    const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && i !== LAB_IMAGE_ALIAS && i !== GRADING_IMAGE_ALIAS))];
     const check = Promise.all(
       others.map((img) =>
         this.docker
@@ -120,7 +128,8 @@ export class DockerRuntime implements Runtime {
     const opts = this.opts!;
     const plan = this.plan!;
     const address = hostAddress(this.subnet!, node.host);
-    const image = !node.image || node.image === LAB_IMAGE_ALIAS ? this.labImage! : node.image;
+    const image = this.images.get(node.image ?? LAB_IMAGE_ALIAS) ?? node.image!;
+    const sandbox = node.sandbox;
     const container = await this.docker.createContainer({
       name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
       Hostname: node.name,
@@ -141,7 +150,20 @@ export class DockerRuntime implements Runtime {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
+        // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
+        // runs as an unprivileged user, and cannot write a file past the cap.
+        ...(sandbox
+          ? {
+              CapDrop: ['ALL'],
+              SecurityOpt: ['no-new-privileges'],
+              Ulimits: [
+                { Name: 'fsize', Soft: sandbox.fileLimit, Hard: sandbox.fileLimit },
+                { Name: 'nofile', Soft: 256, Hard: 256 },
+              ],
+            }
+          : {}),
       },
+      ...(sandbox ? { User: sandbox.user } : {}),
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
     if (node.files.length > 0) await container.putArchive(await filesTar(node.files), { path: WORKDIR });
@@ -166,9 +188,4 @@ function autoSubnets(lab: string): Subnet[] {
 /** The builder's step-by-step chatter is for the controller log, not the terminal. */
 function quietBuild(m: string): boolean {
   return /^(Step \d+\/\d+|\s*--->|Removing intermediate|Successfully (built|tagged))/.test(m.trim()) || /^ ---> /.test(m);
-}
-
-function parseSize(s: string): number {
-  const m = /^(\d+)(k|m|g)?$/i.exec(s)!;
-  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
 }
