@@ -48,7 +48,7 @@ export class ImageBuildError extends Error {
   }
 }
 
-interface ProgressEvent {
+export interface ProgressEvent {
   stream?: string;
   status?: string;
   id?: string;
@@ -58,7 +58,7 @@ interface ProgressEvent {
   aux?: { ID?: string };
 }
 
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   if (err instanceof Error) {
     const e = err as Error & { statusCode?: number; json?: { message?: string }; code?: string };
     if (e.json && typeof e.json.message === 'string') return `${e.json.message} (HTTP ${e.statusCode ?? '?'})`;
@@ -83,13 +83,13 @@ function checkAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new ImageBuildError(`${what}: aborted`, { cause: signal.reason });
 }
 
-function splitRef(ref: string): { repo: string; tag: string } {
+export function splitRef(ref: string): { repo: string; tag: string } {
   const at = ref.lastIndexOf(':');
   if (at > ref.lastIndexOf('/')) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
   return { repo: ref, tag: 'latest' };
 }
 
-async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | null> {
+export async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | null> {
   try {
     return await docker.getImage(ref).inspect();
   } catch (err) {
@@ -98,13 +98,13 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
   }
 }
 
-async function tagImage(docker: Docker, id: string, ref: string): Promise<void> {
+export async function tagImage(docker: Docker, id: string, ref: string): Promise<void> {
   const { repo, tag } = splitRef(ref);
   await docker.getImage(id).tag({ repo, tag });
 }
 
 /** Follows a JSON progress stream with docker.modem.followProgress; error events reject. */
-function follow(
+export function follow(
   docker: Docker,
   stream: NodeJS.ReadableStream,
   onEvent: (ev: ProgressEvent) => void,
