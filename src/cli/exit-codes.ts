@@ -1,6 +1,8 @@
 import { TopologyError } from '../topology/topology-error.js';
 import { RuntimeError } from '../runtime/runtime.js';
 import { ImageBuildError } from '../runtime/docker/image-builder.js';
+import { GradingImageError } from '../runtime/docker/grading-image.js';
+import { SubmissionError } from '../grade/detect-submission.js';
 
 /** The documented exit codes of ./lab (README "Exit codes"). */
 export const EXIT = {
@@ -12,7 +14,7 @@ export const EXIT = {
 
 /** Errors that mean "fix your input or environment": exit 2 with a one-line message. */
 export function isUserError(e: unknown): e is Error {
-  return e instanceof TopologyError || e instanceof RuntimeError || e instanceof ImageBuildError || e instanceof UsageError;
+  return e instanceof TopologyError || e instanceof RuntimeError || e instanceof ImageBuildError || e instanceof GradingImageError || e instanceof SubmissionError || e instanceof UsageError;
 }
 
 export class UsageError extends Error {

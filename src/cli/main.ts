@@ -12,6 +12,7 @@ import { logs } from './logs.js';
 import { attach } from './attach.js';
 import { exec } from './exec.js';
 import { exportCompose } from './export-compose.js';
+import { grade } from './grade.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -86,6 +87,18 @@ function program(setCode: (code: number) => void): Command {
     .argument('<topology>')
     .option('-o, --output <file>', 'where to write (default: stdout)')
     .action(async (format, file, o) => setCode(await exportCompose(projectRoot, format, file, o)));
+  p.command('grade')
+    .description("run submissions through a grading topology's scenarios and score them")
+    .argument('<topology>', 'a topology with a grading: section')
+    .option('--submission <dir>', 'one submission folder')
+    .option('--submissions <dir>', 'a folder of submission folders, graded several at once')
+    .option('--as <roles>', 'the place the submission takes: server, client, both (comma-separated: one run each)', 'both')
+    .addOption(runtimeOpt())
+    .option('--jobs <n>', 'submissions graded at once (default: the number of cores)')
+    .option('--force', 'grade again folders already graded')
+    .option('--out <dir>', 'where results go (default grades/<lab>)')
+    .option('--json', 'print the grades as JSON on stdout')
+    .action(async (file, o) => setCode(await grade(projectRoot, file, o, interruptSignal())));
   return p;
 }
 

@@ -38,7 +38,7 @@ export interface LabResults {
   }[];
   scenarios: ScenarioResult[];
   score: { points: number; max: number };
-  error?: { kind: string; message: string; node?: string; tail?: string };
+  error?: { kind: string; message: string; node?: string; tail?: string; diagnosis?: string };
 }
 
 /** Progress a person can follow; the CLI prints it on stderr. */
@@ -60,6 +60,10 @@ export interface RunLabOptions {
   keep?: boolean;
   signal: AbortSignal;
   reporter: LabReporter;
+  /** Look at the live lab after a failure (grading): returns a sentence for the report. */
+  diagnose?: (node: (name: string) => LabNode | undefined) => Promise<string | undefined>;
+  /** Time limit for each scenario (grading); none by default. */
+  scenarioLimitMs?: number;
   /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime). */
   holdOpen?: (nodes: LabNode[], runDir: string) => Promise<void>;
 }
@@ -154,7 +158,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('scenarios', async () => {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
-        const r = await runScenario(s, host, signal);
+        const r = await runScenario(s, host, signal, opts.scenarioLimitMs);
+        if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
         results.push(r);
         reporter.scenarioEnd(r);
         log.info({ scenario: s.name, status: r.status, ms: Math.round(r.ms), failure: r.failure }, 'scenario');
@@ -167,7 +172,9 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       reporter.info('interrupted: tearing down');
     } else {
       const err = e as Error & { node?: string; tail?: string };
-      error = { kind: err.name ?? 'Error', message: err.message, node: err.node, tail: err.tail };
+      const byName = new Map(nodes.map((n) => [n.name, n]));
+      const diagnosis = opts.diagnose ? await opts.diagnose((name) => byName.get(name)).catch(() => undefined) : undefined;
+      error = { kind: err.name ?? 'Error', message: err.message, node: err.node, tail: err.tail, diagnosis };
       log.error({ err }, 'lab error');
     }
   } finally {

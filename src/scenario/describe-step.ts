@@ -30,6 +30,7 @@ export function describeStep(step: StepShape, scope?: Record<string, unknown>): 
   }
   if (step.wait_port !== undefined) return `${who}port ${step.wait_port} open`;
   if (step.sleep !== undefined) return `let ${step.sleep} pass`;
+  if (step.discard !== undefined) return `forget what ${(Array.isArray(step.discard) ? step.discard : [step.discard]).map(r).join(', ')} printed so far`;
   if (step.set !== undefined) return `set ${Object.keys(step.set as object).join(', ')}`;
   if (step.exec !== undefined) return `${who}run ${(step.exec as string[]).map(r).join(' ')}`;
   if (step.parallel !== undefined) return `in parallel: ${(step.parallel as unknown[]).length} blocks`;

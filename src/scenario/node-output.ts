@@ -51,6 +51,11 @@ export class NodeOutput {
     this.cursor = this.text.length;
   }
 
+  /** Move the cursor past everything printed so far. */
+  discard(): void {
+    this.cursor = this.text.length;
+  }
+
   get exited(): string | undefined {
     return this.exit;
   }

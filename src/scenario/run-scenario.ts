@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { durationMs } from '../topology/duration.js';
 import { lookup, render } from '../topology/template.js';
+import { compilePattern } from '../topology/pattern.js';
 import type { ScenarioSpec, StepShape } from '../topology/topology-schema.js';
 import { ACTIONS } from '../topology/topology-schema.js';
 import type { RuntimeNode } from '../runtime/runtime.js';
@@ -52,6 +53,8 @@ export interface ScenarioResult {
     node?: string;
     tail?: string;
     stepsLeft: string[];
+    /** What the lab found out about why, when it could (e.g. a server bound to 127.0.0.1). */
+    diagnosis?: string;
   };
 }
 
@@ -78,17 +81,27 @@ class StepFailure extends Error {
  * ends the scenario, and the result says which step, why, what the node printed last,
  * and which steps never ran.
  */
-export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal: AbortSignal): Promise<ScenarioResult> {
+export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal: AbortSignal, limitMs?: number): Promise<ScenarioResult> {
   const t0 = performance.now();
   const records: StepRecord[] = [];
-  const frame: Frame = { vars: {}, signal, defaultTimeout: durationMs(spec.timeout, 10_000) };
+  // The scenario's own signal: the run's (Ctrl-C) or the scenario's time limit, whichever first.
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let overTime = false;
+  const timer = limitMs ? setTimeout(() => ((overTime = true), ctl.abort()), limitMs) : undefined;
+  const frame: Frame = { vars: {}, signal: ctl.signal, defaultTimeout: durationMs(spec.timeout, 10_000) };
   const maxPoints = spec.points ?? 0;
   try {
     await runSteps(spec.steps, '', frame, host, spec.name, records);
     return { name: spec.name, status: 'passed', ms: performance.now() - t0, points: maxPoints, maxPoints, steps: records };
   } catch (e) {
-    if (e instanceof AbortedError || (signal.aborted && !(e instanceof StepFailure))) throw new AbortedError();
-    const f = e instanceof StepFailure ? e : new StepFailure('?', 'scenario', e as Error);
+    if (signal.aborted) throw new AbortedError();
+    let f = e instanceof StepFailure ? e : new StepFailure('?', 'scenario', e as Error);
+    if (overTime && !(e instanceof StepFailure)) {
+      const running = flattenSteps(spec.steps, '').find((s) => !records.some((r) => r.path === s.path));
+      f = new StepFailure(running?.path ?? '?', running?.description ?? 'scenario', new StepError(`the scenario's time limit of ${(limitMs! / 1000).toFixed(0)}s was reached`));
+    }
     const done = new Set(records.map((r) => r.path));
     const left = flattenSteps(spec.steps, '').filter((s) => !done.has(s.path) && s.path !== f.path);
     for (const s of left) records.push({ path: s.path, description: s.description, status: 'skipped', ms: 0 });
@@ -108,6 +121,9 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
         stepsLeft: left.map((s) => `${s.path} ${s.description}`),
       },
     };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -167,11 +183,9 @@ function names(v: unknown, scope: Record<string, unknown>): string[] {
   return (Array.isArray(v) ? v : [v]).map((x) => render(String(x), scope));
 }
 
-/** Patterns are multi-line: ^ and $ match at every line, in output as in files. */
 function pattern(text: string, literal: boolean | undefined): RegExp {
-  if (literal) return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'm');
   try {
-    return new RegExp(text, 'm');
+    return compilePattern(text, literal);
   } catch (e) {
     throw new StepError(`bad regular expression ${text}: ${(e as Error).message}`);
   }
@@ -253,6 +267,9 @@ async function runStep(
       await waitPort(n.runtime.address, Number(step.wait_port), timeout, frame.signal);
       return;
     }
+    case 'discard':
+      for (const name of names(step.discard, scope)) nodeOf(host, name, 'discard').output.discard();
+      return;
     case 'sleep':
       await delay(durationMs(step.sleep as string, 0), frame.signal);
       return;

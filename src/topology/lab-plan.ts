@@ -3,6 +3,7 @@ import { dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { hostAddress, hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
+import { compilePattern } from './pattern.js';
 import type { GradingSpec, LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
 
 /** One file to place in a node's working folder before it starts. */
@@ -183,7 +184,16 @@ function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
     steps.forEach((raw, i) => {
       const step = raw as Record<string, unknown>;
       const here = [...path, i];
-      for (const key of ['node', 'start', 'stop', 'kill', 'restart']) {
+      for (const key of ['expect', 'absent', 'contains', 'not_contains']) {
+        const v = step[key];
+        if (typeof v !== 'string' || v.includes('{{')) continue;
+        try {
+          compilePattern(v, step.literal === true);
+        } catch (e) {
+          throw ctx.scenarioMap.error(`not a valid regular expression: ${(e as Error).message}`, [...here, key]);
+        }
+      }
+      for (const key of ['node', 'start', 'stop', 'kill', 'restart', 'discard']) {
         const v = step[key];
         for (const name of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
           if (typeof name === 'string' && !name.includes('{{') && !names.has(name)) {

@@ -1,0 +1,81 @@
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { loadTopology } from '../topology/load-topology.js';
+import { chooseRuntime } from '../runtime/choose-runtime.js';
+import type { RuntimeKind } from '../runtime/runtime.js';
+import type { LabReporter } from '../lab/run-lab.js';
+import { gradeBatch, gradeInto, type BatchProgress } from '../grade/grade-batch.js';
+import type { GradeRole } from '../grade/submission-plan.js';
+import type { SubmissionGrade } from '../grade/grade-submission.js';
+import { TerminalReporter } from './terminal-reporter.js';
+import { EXIT, UsageError } from './exit-codes.js';
+
+export interface GradeCliOptions {
+  submission?: string;
+  submissions?: string;
+  as: string;
+  runtime: RuntimeKind | 'auto';
+  jobs?: string;
+  force?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
+
+/** `lab grade`: run submissions through a grading topology and score them. */
+export async function grade(projectRoot: string, file: string, o: GradeCliOptions, signal: AbortSignal): Promise<number> {
+  if (!o.submission === !o.submissions) throw new UsageError('give --submission DIR (one) or --submissions DIR (a folder of them)');
+  const roles = o.as.split(',').map((r) => r.trim()) as GradeRole[];
+  for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
+  const plan = loadTopology(file);
+  if (!plan.grading) throw new UsageError(`${file} has no grading: section (how a submission's server and client are started)`);
+  const first = await chooseRuntime(o.runtime, projectRoot);
+  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: the local runtime has no sandbox, use it only for trusted code' : ''}\n`);
+  const kind = first.runtime.kind;
+  // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
+  const runtime = async () => (await chooseRuntime(kind, projectRoot)).runtime;
+  const outRoot = resolve(o.out ?? join('grades', plan.name));
+  const common = { plan, roles, runtime, projectRoot, signal, outRoot };
+
+  if (o.submission) {
+    const g = await gradeInto({ ...common, submissionDir: o.submission, reporter: new TerminalReporter() });
+    printGrade(g, join(outRoot, g.submission));
+    if (o.json) process.stdout.write(JSON.stringify(g, null, 2) + '\n');
+    return signal.aborted ? EXIT.interrupted : EXIT.ok;
+  }
+  let jobs = o.jobs ? Number(o.jobs) : availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a positive whole number, not "${o.jobs}"`);
+  if (kind === 'local' && jobs > 1) {
+    process.stderr.write('the local runtime grades one submission at a time (submissions may bind every address)\n');
+    jobs = 1;
+  }
+  const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet });
+  process.stderr.write(`\n${grades.length} submissions in ${join(outRoot, 'summary.md')} and summary.csv\n`);
+  for (const g of grades) process.stderr.write(`  ${g.submission.padEnd(24)} ${String(g.score).padStart(6)} / ${g.max}\n`);
+  if (o.json) process.stdout.write(JSON.stringify(grades, null, 2) + '\n');
+  return signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+function printGrade(g: SubmissionGrade, dir: string): void {
+  process.stderr.write(`\n${g.submission}: ${g.score} / ${g.max} (${g.roles.join(', ')})\n`);
+  for (const s of g.scenarios) process.stderr.write(`  ${s.status === 'passed' ? '✓' : '✗'} ${g.roles.length > 1 ? `${s.role}: ` : ''}${s.name}  ${s.points}/${s.maxPoints}${s.failure ? `  (${s.failure.message.slice(0, 120)})` : ''}\n`);
+  process.stderr.write(`report: ${join(dir, 'report.md')}\n`);
+}
+
+/** A progress bar with the time left, on stderr. */
+function progressBar(): BatchProgress {
+  const bar = new cliProgress.SingleBar(
+    { format: 'grading [{bar}] {value}/{total} submissions, ETA {eta_formatted} {last}', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total, skipped) => {
+      if (skipped) process.stderr.write(`${skipped} already graded (use --force to grade again)\n`);
+      bar.start(total, 0, { last: '' });
+    },
+    done: (g, n) => bar.update(n, { last: `| ${g.submission}: ${g.score}/${g.max}` }),
+    stop: () => bar.stop(),
+  };
+}

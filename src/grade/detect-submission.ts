@@ -1,0 +1,65 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** How a submission is built and started, found from its files. */
+export interface Launch {
+  language: 'python' | 'java' | 'make' | 'node';
+  /** A shell command run in the node's folder before the program starts. */
+  build?: string;
+  server?: string[];
+  client?: string[];
+}
+
+export class SubmissionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SubmissionError';
+  }
+}
+
+/**
+ * server.py / client.py run with Python 3 (unbuffered); Server.java / Client.java are
+ * compiled with javac; a Makefile is run and must produce ./server and ./client (their
+ * stdout is made unbuffered with stdbuf, as C's stdio buffers a pipe); server.js /
+ * client.js run with node.
+ */
+export function detectSubmission(dir: string): Launch {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    throw new SubmissionError(`cannot read the submission folder ${dir}`);
+  }
+  const has = (f: string) => files.includes(f);
+  if (has('server.py') || has('client.py')) {
+    return {
+      language: 'python',
+      server: has('server.py') ? ['python3', '-u', 'server.py'] : undefined,
+      client: has('client.py') ? ['python3', '-u', 'client.py'] : undefined,
+    };
+  }
+  if (has('Server.java') || has('Client.java')) {
+    return {
+      language: 'java',
+      build: 'javac -d . *.java',
+      server: has('Server.java') ? ['java', '-cp', '.', 'Server'] : undefined,
+      client: has('Client.java') ? ['java', '-cp', '.', 'Client'] : undefined,
+    };
+  }
+  const makefile = ['Makefile', 'makefile', 'GNUmakefile'].find(has);
+  if (makefile) {
+    return { language: 'make', build: 'make', server: ['stdbuf', '-o0', '-e0', './server'], client: ['stdbuf', '-o0', '-e0', './client'] };
+  }
+  if (has('server.js') || has('client.js')) {
+    return { language: 'node', server: has('server.js') ? ['node', 'server.js'] : undefined, client: has('client.js') ? ['node', 'client.js'] : undefined };
+  }
+  const what = existsSync(join(dir, 'src')) ? ' (files in src/ are not looked at)' : '';
+  throw new SubmissionError(`cannot tell how to start the submission in ${dir}${what}: expected server.py/client.py, Server.java/Client.java, a Makefile, or server.js/client.js (or give grading.server.command in the topology)`);
+}
+
+/** Wrap a program in its build step: a failed build ends the node with the compiler's last lines. */
+export function withBuild(build: string | undefined, argv: string[]): string[] {
+  if (!build) return argv;
+  const script = `${build} > .netlab-build.log 2>&1 || { echo "netlab: build failed: ${build.replace(/"/g, '\\"')}"; tail -n 30 .netlab-build.log; exit 97; }; exec "$@"`;
+  return ['sh', '-c', script, 'netlab-build', ...argv];
+}

@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { LabPlan } from '../topology/lab-plan.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { runLab, type LabReporter, type LabResults } from '../lab/run-lab.js';
+import type { ScenarioResult } from '../scenario/run-scenario.js';
+import { detectSubmission } from './detect-submission.js';
+import { planWithSubmission, type GradeRole } from './submission-plan.js';
+import { diagnoseServer } from './diagnose-listening.js';
+
+/** One scenario as graded: the lab's result, named for the role the submission played. */
+export interface GradedScenario extends ScenarioResult {
+  role: GradeRole;
+}
+
+export interface SubmissionGrade {
+  submission: string;
+  dir: string;
+  roles: GradeRole[];
+  language?: string;
+  score: number;
+  max: number;
+  ms: number;
+  scenarios: GradedScenario[];
+  /** Per role: the lab run folder and, when the lab itself could not run, why. */
+  runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
+}
+
+export interface GradeOptions {
+  plan: LabPlan;
+  submissionDir: string;
+  roles: GradeRole[];
+  runtime: () => Promise<Runtime>;
+  projectRoot: string;
+  outDir: string;
+  signal: AbortSignal;
+  reporter: LabReporter;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Grade one submission: for each role it plays, a full lab run with the submission in
+ * that place, every scenario scored. A lab that cannot even start (the server never
+ * listens, the build fails) scores zero on every scenario, with the reason.
+ */
+export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGrade> {
+  const t0 = performance.now();
+  const dir = resolve(opts.submissionDir);
+  const name = basename(dir);
+  const grade: SubmissionGrade = { submission: name, dir, roles: opts.roles, score: 0, max: 0, ms: 0, scenarios: [], runs: [] };
+  let launch;
+  try {
+    launch = detectSubmission(dir);
+    grade.language = launch.language;
+  } catch (e) {
+    for (const role of opts.roles) {
+      grade.runs.push({ role, error: (e as Error).message });
+      grade.scenarios.push(...opts.plan.scenarios.map((s) => zero(s.name, s.points ?? 0, role, (e as Error).message)));
+    }
+    return finish(grade, t0);
+  }
+  for (const role of opts.roles) {
+    let results: LabResults | undefined;
+    try {
+      const { plan, limits } = planWithSubmission(opts.plan, dir, role, launch);
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      let overTime = false;
+      const timer = setTimeout(() => ((overTime = true), ctl.abort()), limits.submissionMs);
+      const runsDir = join(opts.outDir, 'runs');
+      mkdirSync(runsDir, { recursive: true });
+      const serverName = plan.nodes.find((n) => n.role === 'server')!.name;
+      const port = plan.grading?.server?.port;
+      try {
+        results = await runLab({
+          plan,
+          runtime: await opts.runtime(),
+          projectRoot: opts.projectRoot,
+          runsDir,
+          signal: ctl.signal,
+          reporter: opts.reporter,
+          scenarioLimitMs: limits.scenarioMs,
+          diagnose: role === 'client' ? undefined : (node) => diagnoseServer(node(serverName), port),
+        });
+      } finally {
+        clearTimeout(timer);
+        opts.signal.removeEventListener('abort', onAbort);
+      }
+      if (opts.signal.aborted) throw new Error('interrupted');
+      const graded = new Map(results.scenarios.map((s) => [s.name, s]));
+      const why = overTime
+        ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
+        : results.error
+          ? `the lab could not run: ${results.error.message}${results.error.diagnosis ? `; ${results.error.diagnosis}` : ''}`
+          : 'not run';
+      for (const s of opts.plan.scenarios) {
+        const r = graded.get(s.name);
+        grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail));
+      }
+      grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
+    } catch (e) {
+      if (opts.signal.aborted) throw e;
+      grade.runs.push({ role, runDir: results?.runDir, error: (e as Error).message });
+      grade.scenarios.push(...opts.plan.scenarios.map((s) => zero(s.name, s.points ?? 0, role, (e as Error).message)));
+    }
+  }
+  return finish(grade, t0);
+}
+
+function zero(name: string, points: number, role: GradeRole, message: string, tail?: string): GradedScenario {
+  return { name, role, status: 'failed', ms: 0, points: 0, maxPoints: points, steps: [], failure: { step: '-', description: 'the lab', message, tail, stepsLeft: [] } };
+}
+
+function finish(g: SubmissionGrade, t0: number): SubmissionGrade {
+  g.score = round(g.scenarios.reduce((t, s) => t + s.points, 0));
+  g.max = round(g.scenarios.reduce((t, s) => t + s.maxPoints, 0));
+  g.ms = Math.round(performance.now() - t0);
+  return g;
+}

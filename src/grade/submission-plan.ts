@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { LabPlan, NodePlan, PlannedFile } from '../topology/lab-plan.js';
+import { durationMs } from '../topology/duration.js';
+import { parseSize } from '../topology/size.js';
+import { detectSubmission, SubmissionError, withBuild, type Launch } from './detect-submission.js';
+
+export type GradeRole = 'server' | 'client' | 'both';
+
+const SKIP = new Set(['.git', '__pycache__', 'node_modules', '.venv', '.idea', '.vscode']);
+const MAX_SUBMISSION_BYTES = 20 * 1024 * 1024;
+
+/** The submission's files, read once; the original folder is never given to a node. */
+export function readSubmission(dir: string): PlannedFile[] {
+  const out: PlannedFile[] = [];
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (SKIP.has(e.name)) continue;
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile()) {
+        total += statSync(full).size;
+        if (total > MAX_SUBMISSION_BYTES) throw new SubmissionError(`the submission in ${dir} is larger than ${MAX_SUBMISSION_BYTES / 1024 / 1024} MiB`);
+        out.push({ path: relative(dir, full), content: readFileSync(full), mode: statSync(full).mode & 0o777 });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export interface GradeLimits {
+  scenarioMs: number;
+  submissionMs: number;
+}
+
+/**
+ * The lab plan with the submission in the place of the reference server, the reference
+ * clients, or both: its files copied into each such node's folder, its own command
+ * (built first where needed) with the arguments the assignment fixes, the grading image,
+ * the sandbox and the limits.
+ */
+export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, launch: Launch = detectSubmission(dir)): { plan: LabPlan; limits: GradeLimits } {
+  const g = plan.grading ?? {};
+  const files = readSubmission(dir);
+  const takes = (n: NodePlan) => role === 'both' || n.role === role;
+  const outputLimit = parseSize(g.output_limit ?? '1m');
+  const nodes = plan.nodes.map((n): NodePlan => {
+    if (!takes(n)) return { ...n, outputLimit };
+    const spec = g[n.role];
+    const program = launch[n.role];
+    if (!spec?.command && !program) throw new SubmissionError(`the submission has no ${n.role} (${n.role === 'server' ? 'server.py, Server.java or ./server' : 'client.py, Client.java or ./client'})`);
+    if (!spec?.command && !spec?.args) throw new SubmissionError(`the topology has no grading.${n.role}.args: which arguments the assignment fixes`);
+    const command = spec?.command ?? withBuild(launch.build, [...program!, ...spec!.args]);
+    return {
+      ...n,
+      image: g.image ?? 'grading',
+      command,
+      files: [...files, ...n.files],
+      limits: { memory: '256m', cpus: 0.5, pids: 64, ...(g.limits ?? {}) },
+      // The reference's readiness text is not the submission's: wait for its port if known.
+      ready: n.role === 'server' && spec?.port ? { port: spec.port, timeout: n.ready?.timeout ?? '20s' } : undefined,
+      sandbox: { user: '1000:1000', fileLimit: parseSize(g.file_limit ?? '64m') },
+      outputLimit,
+    };
+  });
+  return {
+    plan: { ...plan, nodes },
+    limits: { scenarioMs: durationMs(g.scenario_timeout, 60_000), submissionMs: durationMs(g.submission_timeout, 600_000) },
+  };
+}
