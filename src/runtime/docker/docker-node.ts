@@ -206,9 +206,11 @@ function ignoreNotRunning(e: { statusCode?: number }): void {
 /** A tar archive holding the given files, for putArchive into the working folder. */
 export function filesTar(files: { path: string; content: Buffer; mode: number }[]): Promise<Buffer> {
   const pack = tar.pack();
-  // The folder itself belongs to the unprivileged user too, so a sandboxed node can write in it.
-  pack.entry({ name: './', type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
-  for (const f of files) pack.entry({ name: join('.', f.path), mode: f.mode, uid: 1000, gid: 1000 }, f.content);
+  // Rooted at / so that the working folder's own entry applies: it belongs to the
+  // unprivileged user too, and a sandboxed node can create files in it.
+  const dir = WORKDIR.slice(1);
+  pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
+  for (const f of files) pack.entry({ name: join(dir, f.path), mode: f.mode, uid: 1000, gid: 1000 }, f.content);
   pack.finalize();
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];

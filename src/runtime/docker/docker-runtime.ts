@@ -166,7 +166,7 @@ export class DockerRuntime implements Runtime {
       ...(sandbox ? { User: sandbox.user } : {}),
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
-    if (node.files.length > 0) await container.putArchive(await filesTar(node.files), { path: WORKDIR });
+    await container.putArchive(await filesTar(node.files), { path: '/' });
     return new DockerNode(this.docker, container, node.name, address);
   }
 
