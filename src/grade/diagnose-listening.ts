@@ -35,9 +35,14 @@ function hexToIp(hex: string): string {
 export async function diagnoseServer(server: LabNode | undefined, port: number | undefined): Promise<string | undefined> {
   if (!server || !port) return undefined;
   if (!server.runtime.running()) return `the server is not running (${server.output.exited ?? 'never started'})`;
+  const use = await server.runtime.usage?.().catch(() => undefined);
+  if (use?.pids && use.pidsLimit && use.pids >= use.pidsLimit - 1) {
+    return `the server node is at its process limit (${use.pids} of ${use.pidsLimit}): the program keeps creating processes (a fork bomb?)`;
+  }
   const res = await server.runtime.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], 5000);
   if (res.code !== 0 && !res.output.includes(' sl ')) return undefined;
-  const listening = parseListening(res.output);
+  // 127.0.0.11 is Docker's own DNS resolver inside every container, not the program.
+  const listening = parseListening(res.output).filter((l) => l.ip !== '127.0.0.11');
   const onPort = listening.filter((l) => l.port === port);
   const reachable = onPort.some((l) => l.ip === '0.0.0.0' || l.ip === '::' || l.ip === server.runtime.address);
   if (reachable) return undefined;

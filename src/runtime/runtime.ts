@@ -40,6 +40,8 @@ export interface RuntimeNode {
   /** Copy the whole working folder into dest. */
   collect(dest: string): Promise<void>;
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+  /** Processes and memory in use against their limits, where the runtime can tell. */
+  usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
 }
 
 /** What a runtime needs to know to lay out a lab. */

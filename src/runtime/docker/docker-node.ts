@@ -176,6 +176,10 @@ export class DockerNode implements RuntimeNode {
     });
   }
 
+  usage() {
+    return containerUsage(this.container);
+  }
+
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
     const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR });
     const stream = (await ex.start({ hijack: true, stdin: false })) as unknown as Duplex;
@@ -196,6 +200,15 @@ export class DockerNode implements RuntimeNode {
     const info = await ex.inspect();
     return { code: info.ExitCode ?? 128, output };
   }
+}
+
+/** One sample of the container's cgroup counters. */
+export async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
+  const st = (await container.stats({ stream: false })) as unknown as {
+    pids_stats?: { current?: number; limit?: number };
+    memory_stats?: { usage?: number; limit?: number };
+  };
+  return { pids: st.pids_stats?.current, pidsLimit: st.pids_stats?.limit, memory: st.memory_stats?.usage, memoryLimit: st.memory_stats?.limit };
 }
 
 function ignoreNotRunning(e: { statusCode?: number }): void {
