@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli } from './helpers/lab-cli.js';
 
-const labs = readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml')).sort();
+const labs = [
+  ...readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml')),
+  ...readdirSync(join(ROOT, 'topologies', 'grading')).map((f) => `grading/${f}`),
+].sort();
 
 /** Every shipped lab passes, on each runtime, with full points, and leaves nothing behind. */
 function suite(runtime: 'local' | 'docker') {
