@@ -1,0 +1,55 @@
+/**
+ * Grading throughput on this machine: a batch of 20 BlueTrace submissions (the fixture
+ * variants, padded with copies of the correct one) graded at the default --jobs, as
+ * submissions per minute; one submission's time split into image, start, scenarios and
+ * tear-down; and whether the ten copies of one submission all got the same score.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTopology } from '../topology/load-topology.js';
+import { chooseRuntime, dockerClient, pingDocker } from '../runtime/choose-runtime.js';
+import { gradeBatch } from '../grade/grade-batch.js';
+import type { LabReporter } from '../lab/run-lab.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
+
+export default async function bench(): Promise<{ title: string; lines: string[] }> {
+  if (!(await pingDocker(dockerClient()))) return { title: 'grading throughput', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
+  const fixtures = join(root, 'test', 'fixtures', 'submissions', 'bluetrace');
+  const batch = mkdtempSync(join(tmpdir(), 'netlab-bench-class-'));
+  const variants = readdirSync(fixtures, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  for (const v of variants.filter((v) => v !== 'correct')) cpSync(join(fixtures, v), join(batch, v), { recursive: true });
+  for (let i = 1; existsSync(join(fixtures, 'correct')) && readdirSync(batch).length < 20; i++) cpSync(join(fixtures, 'correct'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
+  const plan = loadTopology(join(root, 'topologies', 'grading', 'bluetrace.yaml'));
+  const jobs = availableParallelism();
+  const t0 = performance.now();
+  const grades = await gradeBatch({
+    plan,
+    roles: ['both'],
+    runtime: async () => (await chooseRuntime('docker', root)).runtime,
+    projectRoot: root,
+    signal: new AbortController().signal,
+    outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-grades-')),
+    submissionsDir: batch,
+    jobs,
+    force: true,
+    progress: { start() {}, done() {}, stop() {} },
+    reporter: () => quiet,
+  });
+  const minutes = (performance.now() - t0) / 60_000;
+  const copies = grades.filter((g) => g.submission.startsWith('correct-'));
+  const scores = [...new Set(copies.map((g) => g.score))];
+  const one = copies[0]?.runs[0]?.phases ?? {};
+  const s = (k: string) => `${((one[k] ?? 0) / 1000).toFixed(1)}s`;
+  return {
+    title: `grading: a batch of ${grades.length} BlueTrace submissions, --jobs ${jobs}, docker`,
+    lines: [
+      `${(grades.length / minutes).toFixed(1)} submissions graded per minute (${(minutes * 60).toFixed(0)}s for the batch)`,
+      `one submission: image ${s('build')}, start ${s('start')} (create ${s('create')}), scenarios ${s('scenarios')}, collect ${s('collect')}, tear-down ${s('teardown')}`,
+      `${copies.length} copies of one submission scored ${scores.join(', ')} (${scores.length === 1 ? 'the same every time' : 'NOT the same'})`,
+    ],
+  };
+}
