@@ -30,6 +30,13 @@ function suite(runtime: 'local' | 'docker') {
     expect(await leftovers('echo')).toBe(0);
   });
 
+  it('programs in other languages (Python) also use their own address, listening and connecting', async () => {
+    const run = await up('python-echo.yaml');
+    expect(run.stderr).toContain('PASSED 1/1');
+    expect(run.code).toBe(0);
+    expect(await leftovers('pyecho')).toBe(0);
+  });
+
   it('a failed step names the node, the pattern, the last output and the steps left; exit 1', async () => {
     const run = await up('broken.yaml', '--scenario', 'a step that never matches');
     expect(run.code).toBe(1);

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
 import { LocalNode } from './local-node.js';
+import { bindShim } from './bind-shim.js';
 
 const LOCK_DIR = join(tmpdir(), 'netlab-local');
 
@@ -20,6 +21,7 @@ export class LocalRuntime implements Runtime {
   private block?: number;
   private nodes: LocalNode[] = [];
   private opts?: LabRuntimeOptions;
+  private shim?: string;
 
   constructor(
     private readonly projectRoot: string,
@@ -30,6 +32,9 @@ export class LocalRuntime implements Runtime {
     this.opts = opts;
     const t0 = performance.now();
     this.block = reserveBlock(opts.runId);
+    const shim = bindShim(this.projectRoot);
+    this.shim = shim.path;
+    if (shim.why) opts.log(shim.why);
     const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
     // A port someone else holds would only show up later as a confusing crash: say so now.
     for (const n of plan.nodes) {
@@ -65,6 +70,9 @@ export class LocalRuntime implements Runtime {
       NETLAB_NODE_NAME: node.name,
       NETLAB_NODE_ADDRESS: address,
       NODE_OPTIONS: `--import=${preload}`,
+      ...(this.shim ? { LD_PRELOAD: this.shim } : {}),
+      // Java prefers IPv6 sockets; IPv4 ones get the node's address like every other program.
+      JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true',
       ...env,
     };
     const n = new LocalNode(node.name, address, command, cwd, fullEnv);
