@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, listRunDirs, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
 
@@ -104,5 +106,32 @@ describe('bad input leaves nothing behind', () => {
   });
 });
 
-describe('local runtime', () => suite('local'));
-describeDocker('docker runtime', () => suite('docker'));
+describe('local runtime', () => {
+  suite('local');
+  it('a port already taken is a clear error before anything starts', async () => {
+    const blocker = createServer().listen(47020, '0.0.0.0');
+    await new Promise((ok) => blocker.once('listening', ok));
+    try {
+      const run = await runLabCli(['up', fixture('port-47020.yaml'), '--runtime', 'local', '--runs', mkdtempSync(join(tmpdir(), 'netlab-port-'))]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/node server\): port 47020 is already taken/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+describeDocker('docker runtime', () => {
+  suite('docker');
+  it('a subnet already in use is refused, exit 2, and nothing is created', async () => {
+    const docker = new Docker();
+    const net = await docker.createNetwork({ Name: `netlab-test-clash-${process.pid}`, Internal: true, Labels: { 'netlab.lab': 'test-clash' }, IPAM: { Config: [{ Subnet: '10.77.240.0/24' }] } });
+    try {
+      const run = await runLabCli(['up', fixture('port-47020.yaml'), '--runtime', 'docker', '--runs', mkdtempSync(join(tmpdir(), 'netlab-clash-'))]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/subnet 10\.77\.240\.0\/24 is already in use \(docker network netlab-test-clash-/);
+      expect(await leftovers('portclash')).toBe(0);
+    } finally {
+      await net.remove();
+    }
+  });
+});
