@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeDocker, leftovers, runLabCli } from './helpers/lab-cli.js';
+import { materializeSubmissions } from './helpers/submissions.js';
 
 const TOPOLOGY = 'topologies/grading/bluetrace.yaml';
-const SUBMISSIONS = 'test/fixtures/submissions/bluetrace';
 
 /** What each fixture deserves, played as both server and client (test/fixtures/submissions/bluetrace/README.md). */
 const EXPECTED: Record<string, number> = {
@@ -21,6 +21,15 @@ const EXPECTED: Record<string, number> = {
   'endless-output': 0,
   'c-hostile': 0,
 };
+
+// The class as the grader reads it: one standalone folder per submission, the variants
+// being `correct` with their diff applied (test/fixtures/submissions/bluetrace/variants).
+const SUBMISSIONS = mkdtempSync(join(tmpdir(), 'netlab-grade-class-'));
+const names = materializeSubmissions(SUBMISSIONS);
+
+it('the fixtures make one standalone folder per expected submission', () => {
+  expect(names).toEqual(Object.keys(EXPECTED).sort());
+});
 
 describeDocker('lab grade (docker, sandboxed)', () => {
   const out = mkdtempSync(join(tmpdir(), 'netlab-grade-'));

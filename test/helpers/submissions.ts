@@ -1,0 +1,14 @@
+import { join, resolve } from 'node:path';
+import { materialize } from '../fixtures/submissions/materialize.mjs';
+
+/** The BlueTrace fixtures: `correct/`, `c-hostile/` and `variants/*.diff` (see its README.md). */
+export const BLUETRACE_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'bluetrace');
+
+/**
+ * Writes every BlueTrace fixture submission into `dest` as a standalone folder (the
+ * variants are `correct` with their diff applied), ready for `lab grade --submissions dest`.
+ * Throws if a variant's diff does not apply exactly. Returns the submissions' names, sorted.
+ */
+export function materializeSubmissions(dest: string): string[] {
+  return materialize(BLUETRACE_FIXTURES, dest) as string[];
+}
