@@ -11,15 +11,10 @@ import { connect, type Socket } from 'node:net';
 import { BlueTraceServer } from '../apps/bluetrace/bluetrace-server.js';
 import { ClientConnection } from '../apps/bluetrace/client-connection.js';
 import { makeTestDir } from '../apps/bluetrace/test-dir.js';
+import { percentile } from './percentile.js';
 
 const CLIENTS = 200;
 const TIME_LIMIT_MS = 60_000;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 async function oneClient(port: number, i: number, sockets: Set<Socket>): Promise<number> {
   const t0 = performance.now();

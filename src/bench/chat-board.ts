@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatServer } from '../apps/chat/chat-server.js';
-import { systemClock } from '../apps/chat/clock.js';
+import { systemClock } from '../apps/common/clock.js';
 import { CredentialStore } from '../apps/chat/credential-store.js';
 import { ServerLink } from '../apps/chat/server-link.js';
 

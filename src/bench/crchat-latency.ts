@@ -18,16 +18,11 @@ import { HistoryStore } from '../apps/crchat/history-store.js';
 import { nodeTransport } from '../apps/crchat/node-transport.js';
 import { LineDecoder } from '../apps/common/line-decoder.js';
 import { startServer } from '../apps/crchat/start-server.js';
+import { percentile } from './percentile.js';
 
 const PAIRS = 5;
 const ROUNDS = 200;
 const TIME_LIMIT_MS = 20_000;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 interface Peer {
   id: string;

@@ -4,10 +4,10 @@
  * submissions per minute; one submission's time split into image, start, scenarios and
  * tear-down; and whether the ten copies of one submission all got the same score.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, renameSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime, dockerClient, pingDocker } from '../runtime/choose-runtime.js';
 import { gradeBatch } from '../grade/grade-batch.js';
@@ -18,11 +18,15 @@ const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, s
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!(await pingDocker(dockerClient()))) return { title: 'grading throughput', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
-  const fixtures = join(root, 'test', 'fixtures', 'submissions', 'bluetrace');
+  // The fixtures store most variants as diffs against `correct`; the same plain-JS
+  // materializer the tests use writes them out as standalone folders. It is loaded from
+  // the project at run time so that src/ does not import test/ (see the fixtures' README).
+  const fixtures = join(root, 'test', 'fixtures', 'submissions');
+  const { materialize } = (await import(pathToFileURL(join(fixtures, 'materialize.mjs')).href)) as { materialize: (fixtures: string, dest: string) => string[] };
   const batch = mkdtempSync(join(tmpdir(), 'netlab-bench-class-'));
-  const variants = readdirSync(fixtures, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  for (const v of variants.filter((v) => v !== 'correct')) cpSync(join(fixtures, v), join(batch, v), { recursive: true });
-  for (let i = 1; existsSync(join(fixtures, 'correct')) && readdirSync(batch).length < 20; i++) cpSync(join(fixtures, 'correct'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
+  materialize(join(fixtures, 'bluetrace'), batch);
+  renameSync(join(batch, 'correct'), join(batch, 'correct-01'));
+  for (let i = 2; readdirSync(batch).length < 20; i++) cpSync(join(batch, 'correct-01'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
   const plan = loadTopology(join(root, 'topologies', 'grading', 'bluetrace.yaml'));
   const jobs = availableParallelism();
   const t0 = performance.now();

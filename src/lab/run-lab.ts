@@ -132,7 +132,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           const transcript = new Transcript(join(runDir, 'nodes', n.name, 'transcript.log'), t0);
           transcripts.push(transcript);
           const rn = await runtime.createNode(n, command, env);
-          nodes.push(new LabNode(n, rn, command, n.image, transcript));
+          nodes.push(new LabNode(n, rn, command, rn.image, transcript));
         }),
       ),
     );

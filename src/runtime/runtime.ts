@@ -24,6 +24,8 @@ export interface RuntimeNode {
   readonly address: string;
   /** Identifier in the runtime (container id, pid), for logs and results. */
   readonly id: string;
+  /** What it runs in: an image tag, or "host" for local processes. */
+  readonly image: string;
   onOutput(listener: OutputListener): void;
   /** Called each time the program exits (a restart makes a new incarnation). */
   onExit(listener: (exit: ExitInfo) => void): void;

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { decodeBeacon, isBeaconValidAt } from './beacon.js';
 import type { ContactLogKeeper } from './contact-log-keeper.js';
 import { MSG } from './messages.js';

@@ -1,9 +1,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { systemClock, type Clock } from '../common/clock.js';
 import { BeaconCentral } from './beacon-central.js';
 import type { ClientConfig } from './cli-args.js';
 import { ClientApp, EXIT } from './client-app.js';
 import { ClientConnection } from './client-connection.js';
-import { systemClock, type Clock } from './clock.js';
 import { connectWithRetry } from './connect-with-retry.js';
 import { ContactLogKeeper } from './contact-log-keeper.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { loadCredentials } from './credentials.js';
 import { LoginGuard } from './login-guard.js';
 import type { ServerContext } from './server-handlers.js';

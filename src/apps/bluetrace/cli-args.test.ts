@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, parseClientArgs, parseServerArgs } from './cli-args.js';
+import { UsageError } from '../common/usage-error.js';
+import { parseClientArgs, parseServerArgs } from './cli-args.js';
 
 describe('server arguments', () => {
   it('takes port and block duration, with a 15-minute default lifetime', () => {

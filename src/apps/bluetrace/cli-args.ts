@@ -1,14 +1,7 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgv } from '../common/parse-argv.js';
+import { UsageError } from '../common/usage-error.js';
 import { DEFAULT_TEMPID_LIFETIME_SECONDS } from './bluetrace-server.js';
 import { DEFAULT_CONTACT_RETENTION_SECONDS } from './contact-log.js';
-
-/** Bad command-line arguments or environment: the program prints usage and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** Usage text printed on stderr with exit code 2. */
 export const SERVER_USAGE = `Usage: bluetrace-server <server_port> <block_duration> [--tempid-lifetime SECONDS]
@@ -69,23 +62,15 @@ function boolEnv(env: Env, name: string): boolean {
   throw new UsageError(`${name} must be 1 or 0, got "${env[name]}"`);
 }
 
-function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
 /** Parse `<server_port> <block_duration> [--tempid-lifetime S]` plus environment. */
 export function parseServerArgs(argv: string[], env: Env = process.env): ServerConfig {
-  const { values, positionals } = parse(argv, { 'tempid-lifetime': { type: 'string' } });
+  const { values, positionals } = parseArgv(argv, { 'tempid-lifetime': { type: 'string' } });
   if (positionals.length !== 2) throw new UsageError('expected exactly two arguments: <server_port> <block_duration>');
   return {
     port: integer(positionals[0]!, 'server_port', 0, 65535),
     blockDurationSeconds: integer(positionals[1]!, 'block_duration', 0),
     tempIdLifetimeSeconds: seconds(
-      values['tempid-lifetime'] as string | undefined,
+      values['tempid-lifetime'],
       'tempid-lifetime',
       env,
       'BLUETRACE_TEMPID_LIFETIME',
@@ -97,7 +82,7 @@ export function parseServerArgs(argv: string[], env: Env = process.env): ServerC
 
 /** Parse `<server_IP> <server_port> <client_udp_port> [options]` plus environment. */
 export function parseClientArgs(argv: string[], env: Env = process.env): ClientConfig {
-  const { values, positionals } = parse(argv, {
+  const { values, positionals } = parseArgv(argv, {
     'contact-retention': { type: 'string' },
     'allow-expired-beacon': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
@@ -110,7 +95,7 @@ export function parseClientArgs(argv: string[], env: Env = process.env): ClientC
     serverPort: integer(positionals[1]!, 'server_port', 1, 65535),
     udpPort: integer(positionals[2]!, 'client_udp_port', 0, 65535),
     contactRetentionSeconds: seconds(
-      values['contact-retention'] as string | undefined,
+      values['contact-retention'],
       'contact-retention',
       env,
       'BLUETRACE_CONTACT_RETENTION',
@@ -119,7 +104,7 @@ export function parseClientArgs(argv: string[], env: Env = process.env): ClientC
     ),
     allowExpiredBeacon: values['allow-expired-beacon'] === true || boolEnv(env, 'BLUETRACE_ALLOW_EXPIRED_BEACON'),
     connectTimeoutSeconds: seconds(
-      values['connect-timeout'] as string | undefined,
+      values['connect-timeout'],
       'connect-timeout',
       env,
       'BLUETRACE_CONNECT_TIMEOUT',

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { duplexPair } from '../common/duplex-pair.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { BeaconCentral } from './beacon-central.js';
 import { BlueTraceServer } from './bluetrace-server.js';
 import { ClientApp } from './client-app.js';
 import { ClientConnection } from './client-connection.js';
-import { ManualClock } from './clock.js';
 import { ContactLogKeeper } from './contact-log-keeper.js';
-import { duplexPair } from './duplex-pair.js';
 import { makeTestDir } from './test-dir.js';
 
 const CREDS = '+61410888888 comp3331\n+61410999999 pass2\n';

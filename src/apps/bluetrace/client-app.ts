@@ -1,5 +1,6 @@
+import type { Clock } from '../common/clock.js';
+import { USAGE_EXIT_CODE } from '../common/parse-args-or-exit.js';
 import { encodeBeacon, BEACON_VERSION } from './beacon.js';
-import type { Clock } from './clock.js';
 import type { ClientConnection } from './client-connection.js';
 import type { ContactLogKeeper } from './contact-log-keeper.js';
 import { MSG, entryLine, tempIdLine } from './messages.js';
@@ -10,7 +11,7 @@ import { isWithin, parseTime } from './time-format.js';
 export const EXIT = {
   ok: 0,
   blocked: 1,
-  usage: 2,
+  usage: USAGE_EXIT_CODE,
   connection: 3,
 } as const;
 

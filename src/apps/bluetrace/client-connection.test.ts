@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { duplexPair } from '../common/duplex-pair.js';
 import { ClientConnection, ConnectionClosedError } from './client-connection.js';
-import { duplexPair } from './duplex-pair.js';
 
 describe('ClientConnection', () => {
   it('matches replies to requests in order, whatever the splitting, and skips unknown frame types', async () => {

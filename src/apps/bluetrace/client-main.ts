@@ -3,9 +3,9 @@
  * Commands come line by line on stdin; beacons arrive on the UDP port (all interfaces).
  */
 import { createInterface } from 'node:readline';
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { ClientStartError, startClient } from './bluetrace-client.js';
-import { CLIENT_USAGE, UsageError, parseClientArgs, type ClientConfig } from './cli-args.js';
-import { EXIT } from './client-app.js';
+import { CLIENT_USAGE, parseClientArgs } from './cli-args.js';
 
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
@@ -13,14 +13,7 @@ const err = (text: string): void => void process.stderr.write(text);
 async function main(): Promise<void> {
   // If whoever reads our output goes away, keep running rather than die on EPIPE.
   process.stdout.on('error', () => undefined);
-  let cfg: ClientConfig;
-  try {
-    cfg = parseClientArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    err(`bluetrace-client: ${e.message}\n${CLIENT_USAGE}\n`);
-    process.exit(EXIT.usage);
-  }
+  const cfg = parseArgsOrExit('bluetrace-client', CLIENT_USAGE, () => parseClientArgs(process.argv.slice(2)));
   let rl: ReturnType<typeof createInterface> | undefined;
   const client = await startClient({
     ...cfg,

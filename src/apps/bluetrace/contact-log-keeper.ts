@@ -1,23 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { AtomicFileWriter } from './atomic-file-writer.js';
-import type { Clock } from './clock.js';
 import { CONTACT_LOG_FILE, ContactLog, type ContactLogEntry } from './contact-log.js';
-
-/** The timer functions the keeper uses; tests may pass vitest's fake timers or their own. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /**
  * Keeps contactlog.txt in step with the in-memory ContactLog and expires
@@ -37,7 +22,7 @@ export class ContactLogKeeper {
     dir: string,
     retentionMs: number,
     private readonly clock: Clock,
-    private readonly timers: Timers = realTimers,
+    private readonly timers: Timers = systemClock,
   ) {
     this.log = new ContactLog(retentionMs);
     this.writer = new AtomicFileWriter(join(dir, CONTACT_LOG_FILE));

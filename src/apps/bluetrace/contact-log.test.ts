@@ -1,39 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { ContactLog, formatContactLine, parseContactLine } from './contact-log.js';
-import { ContactLogKeeper, type Timers } from './contact-log-keeper.js';
+import { ContactLogKeeper } from './contact-log-keeper.js';
 import { makeTestDir } from './test-dir.js';
 
 const entry = (n: number) => ({ tempId: String(n).padStart(20, '0'), start: '01/01/2024 12:00:00', expiry: '01/01/2024 12:15:00' });
-
-/** Timers driven by hand together with a ManualClock. */
-class ManualTimers implements Timers {
-  private next = 1;
-  readonly due = new Map<number, { at: number; fn: () => void }>();
-  constructor(private readonly clock: ManualClock) {}
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.due.set(id, { at: this.clock.now() + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.due.delete(h as number);
-  }
-  /** Advance the clock, firing timers that fall due. */
-  advance(ms: number): void {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      const first = [...this.due.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!first) break;
-      this.due.delete(first[0]);
-      this.clock.set(Math.max(this.clock.now(), first[1].at));
-      first[1].fn();
-    }
-    this.clock.set(end);
-  }
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -75,31 +48,30 @@ describe('ContactLogKeeper', () => {
     const t = await makeTestDir();
     cleanups.push(t.cleanup);
     const clock = new ManualClock();
-    const timers = new ManualTimers(clock);
-    const keeper = new ContactLogKeeper(t.dir, 180_000, clock, timers);
+    const keeper = new ContactLogKeeper(t.dir, 180_000, clock, clock);
     await keeper.load();
     const file = join(t.dir, 'contactlog.txt');
     expect(await readFile(file, 'utf8')).toBe('');
 
     await keeper.record(entry(1));
-    timers.advance(60_000);
+    clock.advance(60_000);
     await keeper.record(entry(2));
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(2);
 
-    timers.advance(119_999); // 179.999 s after the first entry
+    clock.advance(119_999); // 179.999 s after the first entry
     await keeper.idle();
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(2);
 
-    timers.advance(2); // the first entry is due
+    clock.advance(2); // the first entry is due
     await keeper.idle();
     const left = await readFile(file, 'utf8');
     expect(left).not.toContain(entry(1).tempId);
     expect(left).toContain(entry(2).tempId);
 
-    timers.advance(60_000);
+    clock.advance(60_000);
     await keeper.idle();
     expect(await readFile(file, 'utf8')).toBe('');
-    expect(timers.due.size).toBe(0);
+    expect(clock.pending).toBe(0);
     await keeper.close();
   });
 
@@ -111,7 +83,7 @@ describe('ContactLogKeeper', () => {
     const recent = formatContactLine({ ...entry(2), arrivalMs: Date.UTC(2024, 0, 1, 12, 4, 0) });
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(t.dir, 'contactlog.txt'), `${old}\n${recent}\n`);
-    const keeper = new ContactLogKeeper(t.dir, 180_000, clock, new ManualTimers(clock));
+    const keeper = new ContactLogKeeper(t.dir, 180_000, clock, clock);
     await keeper.load();
     expect(keeper.log.entries().map((e) => e.tempId)).toEqual([entry(2).tempId]);
     expect(await readFile(join(t.dir, 'contactlog.txt'), 'utf8')).toBe(`${recent}\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { LoginGuard } from './login-guard.js';
 
 describe('LoginGuard', () => {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 
 /** Outcome of one login attempt as the lockout sees it. */
 export type LoginVerdict = 'ok' | 'wrong_password' | 'now_blocked' | 'blocked';

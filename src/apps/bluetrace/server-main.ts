@@ -2,20 +2,14 @@
  * Program entry: `bluetrace-server <server_port> <block_duration> [--tempid-lifetime S]`.
  * Serves on all interfaces from the current directory (credentials.txt, tempIDs.txt).
  */
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { BlueTraceServer } from './bluetrace-server.js';
-import { SERVER_USAGE, UsageError, parseServerArgs, type ServerConfig } from './cli-args.js';
+import { SERVER_USAGE, parseServerArgs } from './cli-args.js';
 
 async function main(): Promise<void> {
   // If whoever reads our output goes away, keep running rather than die on EPIPE.
   process.stdout.on('error', () => undefined);
-  let cfg: ServerConfig;
-  try {
-    cfg = parseServerArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bluetrace-server: ${err.message}\n${SERVER_USAGE}\n`);
-    process.exit(2);
-  }
+  const cfg = parseArgsOrExit('bluetrace-server', SERVER_USAGE, () => parseServerArgs(process.argv.slice(2)));
   let server: BlueTraceServer;
   try {
     server = await BlueTraceServer.open({

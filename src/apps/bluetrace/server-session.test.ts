@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { duplexPair } from '../common/duplex-pair.js';
 import { LineDecoder } from '../common/line-decoder.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { BlueTraceServer } from './bluetrace-server.js';
-import { ManualClock } from './clock.js';
-import { duplexPair } from './duplex-pair.js';
 import { MAX_FRAME_BYTES, encodeFrame, type ClientMessage, type ServerMessage } from './protocol.js';
 import { makeTestDir } from './test-dir.js';
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { makeTestDir } from './test-dir.js';
 import { TempIdStore, formatTempIdLine, parseTempIdLine, randomTempId } from './tempid-store.js';
 

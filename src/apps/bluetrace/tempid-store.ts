@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock } from '../common/clock.js';
 import { AtomicFileWriter } from './atomic-file-writer.js';
-import type { Clock } from './clock.js';
 import { isTempId } from './protocol.js';
 import { floorToSecond, formatTime, isWithin, parseTime } from './time-format.js';
 

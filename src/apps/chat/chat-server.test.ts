@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { duplexPair } from '../common/duplex-pair.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { ChatServer } from './chat-server.js';
-import { ManualClock } from './clock.js';
 import { CredentialStore } from './credential-store.js';
-import { duplexPair } from './duplex-pair.js';
 import { encodeFrame, FrameReader, type ChatFrame } from './frame-reader.js';
 
 const dirs: string[] = [];

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
+import { normaliseIp } from '../common/normalise-ip.js';
 import { ActiveUserList } from './active-user-list.js';
 import type { CredentialStore } from './credential-store.js';
 import { LoginGuard } from './login-guard.js';
 import { MessageBoard } from './message-board.js';
 import { ServerSession } from './server-session.js';
 import { writeFileAtomic } from './write-file-atomic.js';
-import { normaliseIp } from '../common/normalise-ip.js';
 
 export interface ChatServerOptions {
   clock: Clock;

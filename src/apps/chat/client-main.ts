@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { CHAT_LIMITS } from './chat-limits.js';
 import { ChatClient, printPeerEvents } from './chat-client.js';
 import { UdpDatagramPort, type DatagramPort } from './datagram-port.js';
@@ -17,11 +18,7 @@ import { TerminalOutput } from './terminal-output.js';
  * interfaces, optionally wrapped in loss injection) to the ChatClient.
  */
 async function main(): Promise<void> {
-  const args = parseClientArgs(process.argv.slice(2), process.env);
-  if ('error' in args) {
-    process.stderr.write(`chat-client: ${args.error}\n${CLIENT_USAGE}\n`);
-    process.exit(2);
-  }
+  const args = parseArgsOrExit('chat-client', CLIENT_USAGE, () => parseClientArgs(process.argv.slice(2), process.env));
   let udp: UdpDatagramPort;
   try {
     udp = await UdpDatagramPort.bind(args.udpPort);

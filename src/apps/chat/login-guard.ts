@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 
 /** Outcome of recording a wrong password. */
 export type FailureOutcome = { blocked: false; attemptsLeft: number } | { blocked: true; untilMs: number };

@@ -1,3 +1,6 @@
+import { UsageError } from '../common/usage-error.js';
+import { intInRange } from './int-in-range.js';
+
 /** Validated client settings from the command line and environment. */
 export interface ClientArgs {
   serverIp: string;
@@ -20,37 +23,34 @@ export const CLIENT_USAGE = [
   '  the drops reproducible; CHAT_UDP_CHUNK=n sets the transfer chunk size in bytes (default 8192).',
 ].join('\n');
 
-const intIn = (text: string | undefined, lo: number, hi: number): number | undefined =>
-  text !== undefined && /^\d+$/.test(text) && Number(text) >= lo && Number(text) <= hi ? Number(text) : undefined;
-
 /**
  * Parse `<server_IP> <server_port> <client_udp_server_port>` and the CHAT_UDP_* variables.
  *
  * Why: same strictness as the server; the loss knobs live in the environment so a lab
- * scenario can turn them on without changing the seed's command line.
+ * scenario can turn them on without changing the seed's command line. Throws UsageError.
  */
-export function parseClientArgs(argv: readonly string[], env: Record<string, string | undefined>): ClientArgs | { error: string } {
-  if (argv.length !== 3) return { error: `expected 3 arguments, got ${argv.length}` };
+export function parseClientArgs(argv: readonly string[], env: Record<string, string | undefined>): ClientArgs {
+  if (argv.length !== 3) throw new UsageError(`expected 3 arguments, got ${argv.length}`);
   const [serverIp, portText, udpText] = argv as [string, string, string];
-  if (serverIp === '' || serverIp.startsWith('-')) return { error: `invalid server IP "${serverIp}"` };
-  const serverPort = intIn(portText, 1, 65535);
-  if (serverPort === undefined) return { error: `invalid server port "${portText}" (1-65535)` };
-  const udpPort = intIn(udpText, 1, 65535);
-  if (udpPort === undefined) return { error: `invalid client UDP port "${udpText}" (1-65535)` };
+  if (serverIp === '' || serverIp.startsWith('-')) throw new UsageError(`invalid server IP "${serverIp}"`);
+  const serverPort = intInRange(portText, 1, 65535);
+  if (serverPort === undefined) throw new UsageError(`invalid server port "${portText}" (1-65535)`);
+  const udpPort = intInRange(udpText, 1, 65535);
+  if (udpPort === undefined) throw new UsageError(`invalid client UDP port "${udpText}" (1-65535)`);
   let loss = 0;
   if (env.CHAT_UDP_LOSS !== undefined && env.CHAT_UDP_LOSS !== '') {
     loss = Number(env.CHAT_UDP_LOSS);
-    if (!Number.isFinite(loss) || loss < 0 || loss > 0.9) return { error: `invalid CHAT_UDP_LOSS "${env.CHAT_UDP_LOSS}" (0 to 0.9)` };
+    if (!Number.isFinite(loss) || loss < 0 || loss > 0.9) throw new UsageError(`invalid CHAT_UDP_LOSS "${env.CHAT_UDP_LOSS}" (0 to 0.9)`);
   }
   let lossSeed: number | undefined;
   if (env.CHAT_UDP_LOSS_SEED !== undefined && env.CHAT_UDP_LOSS_SEED !== '') {
-    lossSeed = intIn(env.CHAT_UDP_LOSS_SEED, 0, 0xffffffff);
-    if (lossSeed === undefined) return { error: `invalid CHAT_UDP_LOSS_SEED "${env.CHAT_UDP_LOSS_SEED}"` };
+    lossSeed = intInRange(env.CHAT_UDP_LOSS_SEED, 0, 0xffffffff);
+    if (lossSeed === undefined) throw new UsageError(`invalid CHAT_UDP_LOSS_SEED "${env.CHAT_UDP_LOSS_SEED}"`);
   }
   let chunkSize: number | undefined;
   if (env.CHAT_UDP_CHUNK !== undefined && env.CHAT_UDP_CHUNK !== '') {
-    chunkSize = intIn(env.CHAT_UDP_CHUNK, 512, 60_000);
-    if (chunkSize === undefined) return { error: `invalid CHAT_UDP_CHUNK "${env.CHAT_UDP_CHUNK}" (512-60000)` };
+    chunkSize = intInRange(env.CHAT_UDP_CHUNK, 512, 60_000);
+    if (chunkSize === undefined) throw new UsageError(`invalid CHAT_UDP_CHUNK "${env.CHAT_UDP_CHUNK}" (512-60000)`);
   }
   return { serverIp, serverPort, udpPort, loss, lossSeed, chunkSize };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../common/usage-error.js';
 import { InputLineSplitter } from './input-line-splitter.js';
 import { parseClientArgs } from './parse-client-args.js';
 import { parseCommand } from './parse-command.js';
@@ -36,8 +37,9 @@ describe('command lines', () => {
     expect(parseServerArgs(['5000', '3'])).toEqual({ port: 5000, maxAttempts: 3, blockSeconds: 10, idleSeconds: 60 });
     expect(parseServerArgs(['5000', '5', '--block-seconds', '2', '--idle-seconds=0'])).toMatchObject({ blockSeconds: 2, idleSeconds: 0 });
     for (const bad of [[], ['5000'], ['5000', '0'], ['5000', '6'], ['5000', 'x'], ['0', '3'], ['5000', '3', '--block-seconds', '0'], ['5000', '3', '--what']]) {
-      expect(parseServerArgs(bad)).toHaveProperty('error');
+      expect(() => parseServerArgs(bad), bad.join(' ')).toThrow(UsageError);
     }
+    expect(() => parseServerArgs(['5000', '9'])).toThrow('invalid number of allowed failed consecutive attempts: 9; it must be an integer from 1 to 5');
   });
 
   it('client: three arguments and CHAT_UDP_* variables', () => {
@@ -53,9 +55,9 @@ describe('command lines', () => {
       loss: 0.1,
       lossSeed: 7,
     });
-    expect(parseClientArgs(['10.0.0.1', '5000'], {})).toHaveProperty('error');
-    expect(parseClientArgs(['10.0.0.1', '5000', '99999'], {})).toHaveProperty('error');
-    expect(parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_LOSS: '1.5' })).toHaveProperty('error');
+    expect(() => parseClientArgs(['10.0.0.1', '5000'], {})).toThrow(UsageError);
+    expect(() => parseClientArgs(['10.0.0.1', '5000', '99999'], {})).toThrow('invalid client UDP port "99999" (1-65535)');
+    expect(() => parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_LOSS: '1.5' })).toThrow(UsageError);
   });
 });
 

@@ -1,3 +1,6 @@
+import { UsageError } from '../common/usage-error.js';
+import { intInRange } from './int-in-range.js';
+
 /** Validated server settings from the command line. */
 export interface ServerArgs {
   port: number;
@@ -14,16 +17,13 @@ export const SERVER_USAGE = [
   '  --idle-seconds N                       drop a connection silent for N seconds (default 60; 0 = never)',
 ].join('\n');
 
-const intIn = (text: string | undefined, lo: number, hi: number): number | undefined =>
-  text !== undefined && /^\d+$/.test(text) && Number(text) >= lo && Number(text) <= hi ? Number(text) : undefined;
-
 /**
  * Parse `<server_port> <number_of_consecutive_failed_attempts>` plus options.
  *
  * Why: the seed's interface, validated strictly so a bad start fails fast with a usage
- * message (exit code 2) instead of a half-working server.
+ * message (exit code 2) instead of a half-working server. Throws UsageError.
  */
-export function parseServerArgs(argv: readonly string[]): ServerArgs | { error: string } {
+export function parseServerArgs(argv: readonly string[]): ServerArgs {
   const positional: string[] = [];
   const flags: Record<string, string | undefined> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -33,19 +33,19 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs | { error: 
       flags[m[1]!] = m[2] ?? argv[++i];
       continue;
     }
-    if (a.startsWith('-')) return { error: `unknown option ${a}` };
+    if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     positional.push(a);
   }
-  if (positional.length !== 2) return { error: `expected 2 arguments, got ${positional.length}` };
-  const port = intIn(positional[0], 1, 65535);
-  if (port === undefined) return { error: `invalid server port "${positional[0]}" (1-65535)` };
-  const maxAttempts = intIn(positional[1], 1, 5);
+  if (positional.length !== 2) throw new UsageError(`expected 2 arguments, got ${positional.length}`);
+  const port = intInRange(positional[0], 1, 65535);
+  if (port === undefined) throw new UsageError(`invalid server port "${positional[0]}" (1-65535)`);
+  const maxAttempts = intInRange(positional[1], 1, 5);
   if (maxAttempts === undefined) {
-    return { error: `invalid number of allowed failed consecutive attempts: ${positional[1]}; it must be an integer from 1 to 5` };
+    throw new UsageError(`invalid number of allowed failed consecutive attempts: ${positional[1]}; it must be an integer from 1 to 5`);
   }
-  const blockSeconds = flags['block-seconds'] === undefined ? 10 : intIn(flags['block-seconds'], 1, 86_400);
-  if (blockSeconds === undefined) return { error: `invalid --block-seconds "${flags['block-seconds']}" (1-86400)` };
-  const idleSeconds = flags['idle-seconds'] === undefined ? 60 : intIn(flags['idle-seconds'], 0, 86_400);
-  if (idleSeconds === undefined) return { error: `invalid --idle-seconds "${flags['idle-seconds']}" (0-86400)` };
+  const blockSeconds = flags['block-seconds'] === undefined ? 10 : intInRange(flags['block-seconds'], 1, 86_400);
+  if (blockSeconds === undefined) throw new UsageError(`invalid --block-seconds "${flags['block-seconds']}" (1-86400)`);
+  const idleSeconds = flags['idle-seconds'] === undefined ? 60 : intInRange(flags['idle-seconds'], 0, 86_400);
+  if (idleSeconds === undefined) throw new UsageError(`invalid --idle-seconds "${flags['idle-seconds']}" (0-86400)`);
   return { port, maxAttempts, blockSeconds, idleSeconds };
 }

@@ -1,7 +1,8 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { systemClock } from '../common/clock.js';
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { ChatServer } from './chat-server.js';
-import { systemClock } from './clock.js';
 import { CredentialStore } from './credential-store.js';
 import { parseServerArgs, SERVER_USAGE } from './parse-server-args.js';
 
@@ -12,11 +13,7 @@ import { parseServerArgs, SERVER_USAGE } from './parse-server-args.js';
  * behaviour lives in ChatServer and its sessions.
  */
 function main(): void {
-  const args = parseServerArgs(process.argv.slice(2));
-  if ('error' in args) {
-    process.stderr.write(`chat-server: ${args.error}\n${SERVER_USAGE}\n`);
-    process.exit(2);
-  }
+  const args = parseArgsOrExit('chat-server', SERVER_USAGE, () => parseServerArgs(process.argv.slice(2)));
   const dir = process.cwd();
   const { store, missing } = CredentialStore.load(path.join(dir, 'credentials.txt'));
   if (missing) process.stderr.write(`chat-server: warning: no credentials.txt in ${dir}; only newly registered users can log in\n`);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../common/manual-clock.js';
 import { ChatClient } from './chat-client.js';
 import { ChatServer } from './chat-server.js';
 import { HistoryStore } from './history-store.js';
-import { ManualClock } from './manual-clock.js';
 import { memoryTransport } from './memory-transport.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type TimerClock } from '../common/clock.js';
 import type { ClientTransport } from './client-transport.js';
 import { clientHandlers } from './client-handlers.js';
 import { encodeMessage, MessageSyntaxError } from './encode-message.js';
@@ -19,7 +19,7 @@ export interface ChatClientOptions {
   transport: ClientTransport;
   /** Where user-visible lines go (stdout in client-main). */
   print: (line: string) => void;
-  clock?: Clock;
+  clock?: TimerClock;
   /** UDP retransmission: wait this long for an answer (default 1000 ms)... */
   retryMs?: number;
   /** ...and send each of HELLO and RESPONSE at most this often (default 5). */
@@ -48,7 +48,7 @@ export class ChatClient {
   session: number | null = null;
   peer: string | null = null;
   readonly print: (line: string) => void;
-  readonly clock: Clock;
+  readonly clock: TimerClock;
   /** Reason from the server's last DISCONNECT, shown when the connection drops. */
   disconnectReason: string | null = null;
   private channel: FrameChannel | null = null;

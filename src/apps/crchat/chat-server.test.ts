@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { duplexPair } from '../common/duplex-pair.js';
 import { LengthPrefixedDecoder, encodeLengthPrefixed } from '../common/length-prefixed-decoder.js';
+import { ManualClock } from '../common/manual-clock.js';
 import { ChatServer } from './chat-server.js';
-import { duplexPair } from './duplex-pair.js';
 import { encodeMessage } from './encode-message.js';
 import { HistoryStore } from './history-store.js';
 import { loginOverUdp } from './login-over-udp.js';
-import { ManualClock } from './manual-clock.js';
 import { memoryTransport } from './memory-transport.js';
 import type { Message } from './message.js';
 import { parseMessage } from './parse-message.js';

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Clock } from './clock.js';
+import type { TimerClock } from '../common/clock.js';
 import { CookieJar } from './cookie-jar.js';
 import type { HistoryStore } from './history-store.js';
 import { LoginService } from './login-service.js';
@@ -9,7 +9,7 @@ import { ServerConnection } from './server-connection.js';
 export interface ChatServerOptions {
   subscribers: ReadonlyMap<string, string>;
   history: HistoryStore;
-  clock: Clock;
+  clock: TimerClock;
   /** Activity timer: a connected client silent this long is disconnected (0 = never). */
   idleTimeoutMs: number;
   /** How long a client has to finish IDENT + CONNECT on a new TCP connection. */
@@ -36,7 +36,7 @@ interface Session {
  * through attachStream (any Duplex), so every rule here runs in tests without ports.
  */
 export class ChatServer {
-  readonly clock: Clock;
+  readonly clock: TimerClock;
   readonly history: HistoryStore;
   readonly cookies: CookieJar;
   readonly idleTimeoutMs: number;

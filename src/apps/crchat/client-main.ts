@@ -3,22 +3,13 @@
  * print what it says on stdout. The only module of the client that calls process.exit.
  */
 import { createInterface } from 'node:readline';
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { ChatClient } from './chat-client.js';
 import { nodeTransport } from './node-transport.js';
 import { CLIENT_USAGE, parseClientArgs } from './parse-client-args.js';
-import { UsageError } from './usage-error.js';
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseClientArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`crchat-client: ${err.message}\n${CLIENT_USAGE}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const args = parseArgsOrExit('crchat-client', CLIENT_USAGE, () => parseClientArgs(process.argv.slice(2)));
   const client = new ChatClient({
     id: args.id,
     key: args.key,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../common/manual-clock.js';
 import { CookieJar } from './cookie-jar.js';
-import { ManualClock } from './manual-clock.js';
 
 const CK = Buffer.alloc(32, 1);
 const COOKIE = 'ab'.repeat(16);

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { TimerClock } from '../common/clock.js';
 import type { DatagramPort } from './datagram-port.js';
 import { encodeMessage, MessageSyntaxError } from './encode-message.js';
 import { hash1 } from './hash1.js';
@@ -28,7 +28,7 @@ const SEALED_IN: ReadonlySet<MessageType> = new Set(['AUTH_SUCCESS']);
  * Why retransmit: UDP may drop either datagram; each step is resent every retryMs, up to
  * `attempts` times. Stray or late datagrams (a second CHALLENGE, garbage) are ignored.
  */
-export function loginOverUdp(port: DatagramPort, id: string, key: string, clock: Clock, timing: LoginTiming): Promise<LoginResult> {
+export function loginOverUdp(port: DatagramPort, id: string, key: string, clock: TimerClock, timing: LoginTiming): Promise<LoginResult> {
   return new Promise((resolve) => {
     let step: 'challenge' | 'auth' | 'done' = 'challenge';
     let outgoing = encodeMessage({ type: 'HELLO', id });

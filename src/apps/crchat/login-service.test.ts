@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../common/manual-clock.js';
 import { CookieJar } from './cookie-jar.js';
 import { encodeMessage } from './encode-message.js';
 import { hash1 } from './hash1.js';
 import { hash2 } from './hash2.js';
 import { LoginService } from './login-service.js';
-import { ManualClock } from './manual-clock.js';
 import type { Message } from './message.js';
 import { parseMessage } from './parse-message.js';
 import { DIR_UDP_AUTH, RecordCipher } from './record-cipher.js';

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { CookieJar } from './cookie-jar.js';
 import { encodeMessage } from './encode-message.js';
 import { hash1 } from './hash1.js';

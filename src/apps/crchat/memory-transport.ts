@@ -1,6 +1,6 @@
+import { duplexPair } from '../common/duplex-pair.js';
 import type { ChatServer } from './chat-server.js';
 import type { ClientTransport } from './client-transport.js';
-import { duplexPair } from './duplex-pair.js';
 
 /**
  * A ClientTransport wired straight into a ChatServer, no sockets.

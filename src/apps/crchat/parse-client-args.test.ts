@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../common/usage-error.js';
 import { parseClientArgs } from './parse-client-args.js';
 import { parseServerArgs } from './parse-server-args.js';
-import { UsageError } from './usage-error.js';
 
 describe('parseClientArgs', () => {
   const noFile = (): string => {

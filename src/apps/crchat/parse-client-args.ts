@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgv } from '../common/parse-argv.js';
+import { UsageError } from '../common/usage-error.js';
 import { CLIENT_ID_RE } from './message.js';
-import { UsageError } from './usage-error.js';
 
 /** The client's command line, once checked. */
 export interface ClientArgs {
@@ -33,18 +33,7 @@ export function parseClientArgs(
   env: NodeJS.ProcessEnv = process.env,
   readFile: (f: string) => string = (f) => readFileSync(f, 'utf8'),
 ): ClientArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { 'key-file': { type: 'string' }, 'idle-timeout': { type: 'string' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: v, positionals: p } = parsed;
+  const { values: v, positionals: p } = parseArgv(argv, { 'key-file': { type: 'string' }, 'idle-timeout': { type: 'string' } });
   if (p.length !== 2 && p.length !== 4) throw new UsageError('expected <server_IP> <server_udp_port> [<client_id> <secret_key>]');
   const [host, portText] = p as [string, string];
   if (host === '') throw new UsageError('empty server_IP');

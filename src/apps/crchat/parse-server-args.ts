@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from './usage-error.js';
+import { parseArgv } from '../common/parse-argv.js';
+import { UsageError } from '../common/usage-error.js';
 
 /** The server's command line, once checked. */
 export interface ServerArgs {
@@ -35,24 +35,13 @@ function seconds(v: string, what: string): number {
  * Why port 0 is allowed: tests and the bench ask the OS for free ports.
  */
 export function parseServerArgs(argv: string[]): ServerArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'tcp-port': { type: 'string' },
-        subscribers: { type: 'string' },
-        history: { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        'cookie-ttl': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseArgv(argv, {
+    'tcp-port': { type: 'string' },
+    subscribers: { type: 'string' },
+    history: { type: 'string' },
+    'idle-timeout': { type: 'string' },
+    'cookie-ttl': { type: 'string' },
+  });
   if (positionals.length !== 1) throw new UsageError('expected exactly one argument: <udp_port>');
   return {
     udpPort: port(positionals[0]!, 'udp_port', true),

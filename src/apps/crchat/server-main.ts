@@ -2,23 +2,14 @@
  * crchat-server entry point: parse argv, load subscribers and history, bind, log events on
  * stdout. The only module of the server that calls process.exit.
  */
+import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { HistoryStore } from './history-store.js';
 import { loadSubscribers, SubscribersError } from './load-subscribers.js';
 import { parseServerArgs, SERVER_USAGE } from './parse-server-args.js';
 import { startServer } from './start-server.js';
-import { UsageError } from './usage-error.js';
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseServerArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`crchat-server: ${err.message}\n${SERVER_USAGE}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const args = parseArgsOrExit('crchat-server', SERVER_USAGE, () => parseServerArgs(process.argv.slice(2)));
   const log = (line: string): void => {
     process.stdout.write(line + '\n');
   };

@@ -1,9 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { ChatServer } from './chat-server.js';
-import { systemClock, type Clock } from './clock.js';
-import type { HistoryStore } from './history-store.js';
+import { systemClock, type TimerClock } from '../common/clock.js';
 import { normaliseIp } from '../common/normalise-ip.js';
+import { ChatServer } from './chat-server.js';
+import type { HistoryStore } from './history-store.js';
 
 /** What startServer needs. */
 export interface StartServerOptions {
@@ -14,7 +14,7 @@ export interface StartServerOptions {
   history: HistoryStore;
   idleTimeoutMs: number;
   cookieTtlMs?: number;
-  clock?: Clock;
+  clock?: TimerClock;
   log?: (line: string) => void;
 }
 

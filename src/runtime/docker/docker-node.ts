@@ -24,6 +24,7 @@ export class DockerNode implements RuntimeNode {
     private readonly container: Docker.Container,
     readonly name: string,
     readonly address: string,
+    readonly image: string,
   ) {}
 
   get id(): string {

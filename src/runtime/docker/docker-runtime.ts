@@ -167,7 +167,7 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
     await container.putArchive(await filesTar(node.files), { path: '/' });
-    return new DockerNode(this.docker, container, node.name, address);
+    return new DockerNode(this.docker, container, node.name, address, image);
   }
 
   async destroy(): Promise<void> {

@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import tar from 'tar-stream';
-import { afterAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   debianArch,
   debootstrapArgs,
@@ -38,7 +37,7 @@ import {
 } from './grading-rootfs.js';
 import { defaultCacheDir, ensureGradingImage, GradingImageError, gradingDockerfile, gradingTagFor, NODE_CONTEXT_NAME } from './grading-image.js';
 import { packLocalBase } from './local-base.js';
-import { readTar } from './image-test-helpers.js';
+import { dockerGate, readTar, runContainer } from './image-test-helpers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -318,58 +317,13 @@ describe('grading image: Dockerfile and tag', () => {
 
 const docker = new Docker();
 
-async function probeDocker(): Promise<string | null> {
-  try {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer to ping within 5 s')), 5_000);
-    });
-    try {
-      await Promise.race([docker.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    return null;
-  } catch (err) {
-    return `Docker engine unreachable (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}): ${(err as Error).message}`;
-  }
-}
-const unreachable = await probeDocker();
-const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-if (unreachable && !CI) console.warn(`grading image integration test skipped: ${unreachable}`);
-
-function requireDocker(ctx: TestContext): void {
-  if (!unreachable) return;
-  if (CI) throw new Error(`CI is set, so Docker is required: ${unreachable}`);
-  ctx.skip(unreachable);
-}
+const { requireDocker } = await dockerGate(docker, 'grading image integration test');
 
 const label = `netlab-grading-test-${process.pid}`;
 
 /** Runs one container (no network), removes it by id; files are put into /tmp before start. */
-async function run(image: string, cmd: string[], opts: { user?: string; files?: Record<string, string> } = {}): Promise<{ code: number; out: string }> {
-  const c = await docker.createContainer({
-    Image: image,
-    Cmd: cmd,
-    Tty: true,
-    ...(opts.user ? { User: opts.user } : {}),
-    Labels: { 'netlab.test': label },
-    HostConfig: { NetworkMode: 'none' },
-  });
-  try {
-    if (opts.files) {
-      const pack = tar.pack();
-      for (const [name, data] of Object.entries(opts.files)) pack.entry({ name, mode: 0o644, uid: 1000, gid: 1000 }, data);
-      pack.finalize();
-      await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/tmp' });
-    }
-    await c.start();
-    const res = (await c.wait()) as { StatusCode: number };
-    const logs = await c.logs({ stdout: true, stderr: true, follow: false });
-    return { code: res.StatusCode, out: logs.toString().replace(/\r/g, '').trim() };
-  } finally {
-    await docker.getContainer(c.id).remove({ force: true }).catch(() => undefined);
-  }
+function run(image: string, cmd: string[], opts: { user?: string; files?: Record<string, string> } = {}): Promise<{ code: number; out: string }> {
+  return runContainer(docker, image, cmd, { label, ...opts });
 }
 
 describe('grading image on the Docker engine', () => {

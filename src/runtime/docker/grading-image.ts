@@ -16,19 +16,24 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { collectContext, ContextError, hashEntries, packContext, type BuildContext, type ContextEntry } from './image-context.js';
-import { describe, follow, IMAGE_LABEL, inspectImage, tagImage } from './image-builder.js';
-import { packLocalBase } from './local-base.js';
-import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs, RootfsError } from './grading-rootfs.js';
+import { hashEntries, type BuildContext, type ContextEntry } from './image-context.js';
+import { IMAGE_LABEL, imageBuildSteps, inspectImage, type ImageBuildSteps } from './image-build-steps.js';
+import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs } from './grading-rootfs.js';
 
+/** Where grading images are tagged (`:<hash12>` and `:latest`). */
 export const GRADING_REPOSITORY = 'netlab/grading';
+/** Where the imported Debian base is tagged (`:<hash8>`). */
 export const GRADING_BASE_REPOSITORY = 'netlab/grading-base';
+/** The unprivileged user submissions run as. */
 export const GRADING_USER = 'student';
+/** The grading user's uid (and gid), fixed so files put into containers can be owned by it. */
 export const GRADING_UID = 1000;
 /** The node binary's name in the build context. */
 export const NODE_CONTEXT_NAME = 'netlab-node';
+/** PATH in the grading image: the lab's apps first, then the system's. */
 export const GRADING_PATH = '/opt/netlab/bin:/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin';
 
+/** What ensureGradingImage builds from and where it reports; everything but the project root has a default. */
 export interface GradingImageOptions {
   projectRoot: string; // repo root holding package.json, bin/, dist/apps/
   onProgress?: (message: string) => void;
@@ -41,6 +46,7 @@ export interface GradingImageOptions {
   baseRepository?: string;
 }
 
+/** The grading image ensureGradingImage settled on, and whether it had to be built. */
 export interface GradingImage {
   tag: string;
   reused: boolean;
@@ -49,6 +55,7 @@ export interface GradingImage {
   base: string;
 }
 
+/** The grading image's error: every failure of ensureGradingImage, with the step that failed. */
 export class GradingImageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -56,20 +63,7 @@ export class GradingImageError extends Error {
   }
 }
 
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof GradingImageError) throw err;
-    if (err instanceof RootfsError) throw new GradingImageError(`${what}: ${err.message}`, { cause: err });
-    throw new GradingImageError(`${what}: ${describe(err)}`, { cause: err });
-  }
-}
-
-function checkAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new GradingImageError(`${what}: aborted`, { cause: signal.reason });
-}
-
+/** Where the debootstrap tree is cached: it takes minutes to make, so it outlives images. */
 export function defaultCacheDir(projectRoot: string): string {
   const env = process.env.NETLAB_CACHE_DIR?.trim();
   return env ? path.resolve(env) : path.join(projectRoot, '.netlab', 'cache');
@@ -105,6 +99,7 @@ export async function nodeIdentity(nodePath: string = process.execPath): Promise
   return { path: real, text: JSON.stringify([real, st.size, Math.trunc(st.mtimeMs), process.version, process.arch]) };
 }
 
+/** The image tag: a hash of everything that goes into the image, so a change means a rebuild. */
 export function gradingTagFor(repository: string, parts: { baseTag: string; dockerfile: string; contextHash: string; node: string }): string {
   const h = createHash('sha256')
     .update(`netlab-grading-v1\0${parts.baseTag}\0${parts.dockerfile}\0${parts.contextHash}\0${parts.node}`)
@@ -117,30 +112,17 @@ function appEntries(ctx: BuildContext): ContextEntry[] {
   return ctx.entries.filter((e) => e.rel !== 'Dockerfile');
 }
 
+/** The grading image for this context, base and node: reused when its tag exists, else built. */
 export async function ensureGradingImage(docker: Docker, opts: GradingImageOptions): Promise<GradingImage> {
-  const t0 = performance.now();
-  const elapsed = () => Math.round(performance.now() - t0);
-  const say = (m: string) => {
-    try {
-      opts.onProgress?.(m);
-    } catch {
-      // ignore listener errors
-    }
-  };
-  const signal = opts.signal;
+  // A RootfsError is wrapped like any error: its message is what describe() gives.
+  const steps = imageBuildSteps(docker, { error: GradingImageError, onProgress: opts.onProgress, signal: opts.signal });
+  const { say, elapsed, step } = steps;
   const repository = opts.repository ?? GRADING_REPOSITORY;
   const baseRepository = opts.baseRepository ?? GRADING_BASE_REPOSITORY;
   const latest = `${repository}:latest`;
 
-  checkAborted(signal, 'grading image');
-  const ctx = await step(`reading build context in ${opts.projectRoot}`, async () => {
-    try {
-      return await collectContext(opts.projectRoot);
-    } catch (err) {
-      if (err instanceof ContextError) throw new GradingImageError(`build context: ${err.message}`, { cause: err });
-      throw err;
-    }
-  });
+  steps.checkAborted('grading image');
+  const ctx = await steps.readContext(opts.projectRoot);
   const apps = appEntries(ctx);
   const spec = gradingBaseSpec();
   const baseTag = `${baseRepository}:${gradingBaseHash(spec)}`;
@@ -151,20 +133,16 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
   // 1. Fast path: the image for this base, context and node already exists.
   const have = await step(`inspecting ${tag}`, () => inspectImage(docker, tag));
   if (have) {
-    const cur = await step(`inspecting ${latest}`, () => inspectImage(docker, latest));
-    if (!cur || cur.Id !== have.Id) await step(`tagging ${latest}`, () => tagImage(docker, have.Id, latest));
-    say(`reusing ${tag} (base ${baseTag})`);
+    await steps.reuse(tag, have, latest, baseTag);
     return { tag, reused: true, ms: elapsed(), base: baseTag };
   }
-  if (!apps.some((e) => e.kind === 'file' && e.rel.startsWith('dist/apps/'))) {
-    say(`note: ${opts.projectRoot}/dist/apps has no files (run \`npm run build\` first); building without the apps`);
-  }
+  steps.noteIfNoApps(opts.projectRoot, apps);
 
   // 2. The Debian base: imported from the cached debootstrap tree (made first if need be).
-  await ensureGradingBase(docker, baseTag, spec, opts.cacheDir ?? defaultCacheDir(opts.projectRoot), say, signal);
+  await ensureGradingBase(docker, steps, baseTag, spec, opts.cacheDir ?? defaultCacheDir(opts.projectRoot));
 
   // 3. The Dockerfile on that base, untagged; tagged only after success.
-  checkAborted(signal, `building ${tag}`);
+  steps.checkAborted(`building ${tag}`);
   const nodeBytes = await step(`reading ${node.path}`, () => readFile(node.path));
   const buildCtx: BuildContext = {
     root: opts.projectRoot,
@@ -176,40 +154,19 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
     hash: '',
   };
   say(`building ${tag} from ${baseTag} (node ${process.version} from ${node.path}, ${apps.filter((e) => e.kind === 'file').length} app files)`);
-  const imageId = await step(`building ${tag} from ${baseTag}`, async () => {
-    const stream = await docker.buildImage(packContext(buildCtx), {
-      labels: {
-        [IMAGE_LABEL]: 'grading',
-        'netlab.context-hash': hashEntries(apps),
-        'netlab.base': baseTag,
-        'netlab.node-version': process.version,
-      },
-      networkmode: 'none', // the RUN step needs no network; nothing leaves the machine
-      rm: true,
-      forcerm: true,
-      version: '1',
-      abortSignal: signal,
-    } as Docker.ImageBuildOptions);
-    let id: string | undefined;
-    await follow(
-      docker,
-      stream,
-      (ev) => {
-        if (ev.aux?.ID) id = ev.aux.ID;
-        const line = (ev.stream ?? '').trim();
-        if (line) say(line);
-        const m = /^Successfully built ([0-9a-f]{12,64})/.exec(line);
-        if (m && !id) id = m[1];
-      },
-      signal,
-    );
-    if (!id) throw new Error('the engine reported no image id');
-    return id;
-  });
-  await step(`tagging ${tag}`, async () => {
-    await tagImage(docker, imageId, tag);
-    await tagImage(docker, imageId, latest);
-  });
+  const options = {
+    labels: {
+      [IMAGE_LABEL]: 'grading',
+      'netlab.context-hash': hashEntries(apps),
+      'netlab.base': baseTag,
+      'netlab.node-version': process.version,
+    },
+    networkmode: 'none', // the RUN step needs no network; nothing leaves the machine
+    rm: true,
+    forcerm: true,
+    version: '1',
+  } as Docker.ImageBuildOptions;
+  await steps.buildTagged(`building ${tag} from ${baseTag}`, buildCtx, options, [tag, latest]);
   say(`built ${tag} in ${elapsed()} ms`);
   return { tag, reused: false, ms: elapsed(), base: baseTag };
 }
@@ -217,58 +174,30 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
 /** Imports the Debian base unless it exists (making or reusing the debootstrap tree). */
 async function ensureGradingBase(
   docker: Docker,
+  steps: ImageBuildSteps,
   baseTag: string,
   spec: ReturnType<typeof gradingBaseSpec>,
   cacheDir: string,
-  say: (m: string) => void,
-  signal?: AbortSignal,
 ): Promise<void> {
+  const { say, step } = steps;
   if (await step(`inspecting ${baseTag}`, () => inspectImage(docker, baseTag))) {
     say(`using grading base ${baseTag}`);
     return;
   }
-  checkAborted(signal, `creating grading base ${baseTag}`);
-  const rootfs = await step('making the Debian root file system', () => ensureRootfs({ cacheDir, spec, say, signal }));
-  checkAborted(signal, `importing grading base ${baseTag}`);
+  steps.checkAborted(`creating grading base ${baseTag}`);
+  const rootfs = await step('making the Debian root file system', () => ensureRootfs({ cacheDir, spec, say, signal: steps.signal }));
+  steps.checkAborted(`importing grading base ${baseTag}`);
   const entries = await step(`listing ${rootfs.dir}`, () => planRootfs(rootfs.dir));
   const files = entries.filter((e) => e.kind === 'file');
   const bytes = files.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0);
   say(`importing grading base ${baseTag}: ${files.length} files, ${Math.round(bytes / 1048576)} MiB from ${rootfs.dir}`);
   const t0 = performance.now();
-  const id = await step(`importing grading base ${baseTag}`, async () => {
-    // Abort the upload if reading a file fails, so the engine never commits a partial layer.
-    const local = new AbortController();
-    const abortSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-    const tarStream = packLocalBase(entries);
-    let packError: Error | null = null;
-    tarStream.on('error', (err: Error) => {
-      packError = err;
-      local.abort(err);
-    });
-    const changes = [
-      `LABEL ${IMAGE_LABEL}=grading-base netlab.grading-base-hash=${rootfs.hash} netlab.debian-suite=${spec.suite}`,
-      `ENV PATH=${GRADING_PATH}`,
-      'ENV LANG=C.UTF-8',
-      'CMD ["/bin/bash"]',
-    ];
-    const res = await docker.importImage(tarStream, { changes, message: 'netlab grading base (debootstrap)', abortSignal } as {});
-    let id: string | undefined;
-    try {
-      await follow(
-        docker,
-        res,
-        (ev) => {
-          if (ev.status && /^sha256:[0-9a-f]{64}$/.test(ev.status.trim())) id = ev.status.trim();
-        },
-        signal,
-      );
-    } catch (err) {
-      throw packError ?? err;
-    }
-    if (packError) throw packError;
-    if (!id) throw new Error('the engine reported no image id');
-    return id;
-  });
-  await step(`tagging ${baseTag}`, () => tagImage(docker, id, baseTag));
+  const changes = [
+    `LABEL ${IMAGE_LABEL}=grading-base netlab.grading-base-hash=${rootfs.hash} netlab.debian-suite=${spec.suite}`,
+    `ENV PATH=${GRADING_PATH}`,
+    'ENV LANG=C.UTF-8',
+    'CMD ["/bin/bash"]',
+  ];
+  await steps.importTagged(`importing grading base ${baseTag}`, baseTag, entries, changes, 'netlab grading base (debootstrap)');
   say(`imported grading base ${baseTag} in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -7,37 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLabImage, type BuiltImage, type ImageBuildOptions } from './image-builder.js';
+import { dockerGate, runContainer } from './image-test-helpers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const docker = new Docker();
 
-async function probeDocker(): Promise<string | null> {
-  try {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer to ping within 5 s')), 5_000);
-    });
-    try {
-      await Promise.race([docker.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    return null;
-  } catch (err) {
-    return `Docker engine unreachable (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}): ${(err as Error).message}`;
-  }
-}
-const unreachable = await probeDocker();
-const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-if (unreachable && !CI) console.warn(`image-builder integration tests skipped: ${unreachable}`);
-
-function requireDocker(ctx: TestContext): void {
-  if (!unreachable) return;
-  if (CI) throw new Error(`CI is set, so Docker is required: ${unreachable}`);
-  ctx.skip(unreachable);
-}
+const { unreachable, requireDocker } = await dockerGate(docker, 'image-builder integration tests');
 
 const ns = `netlab-test-${process.pid}-${Date.now().toString(36)}`;
 let project = '';
@@ -60,22 +37,8 @@ function remember(r: BuiltImage): BuiltImage {
   return r;
 }
 
-async function run(image: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const c = await docker.createContainer({
-    Image: image,
-    Cmd: cmd,
-    Tty: true,
-    Labels: { 'netlab.test': ns },
-    HostConfig: { NetworkMode: 'none' },
-  });
-  try {
-    await c.start();
-    const res = (await c.wait()) as { StatusCode: number };
-    const logs = await c.logs({ stdout: true, stderr: true, follow: false });
-    return { code: res.StatusCode, out: logs.toString().replace(/\r/g, '').trim() };
-  } finally {
-    await c.remove({ force: true }).catch(() => undefined);
-  }
+function run(image: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  return runContainer(docker, image, cmd, { label: ns });
 }
 
 beforeAll(async () => {

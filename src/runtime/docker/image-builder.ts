@@ -7,18 +7,24 @@
 // node binary, its shared libraries and busybox (see local-base.ts), imported via the API.
 // Images are built untagged and tagged only after the build succeeded.
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { collectContext, ContextError, packContext } from './image-context.js';
+import { describe, follow, IMAGE_LABEL, imageBuildSteps, inspectImage, splitRef, type ImageBuildSteps } from './image-build-steps.js';
 import { clearPullFailure, PULL_FAILURE_TTL_MS, recentPullFailure, recordPullFailure } from './image-pull-marker.js';
-import { gatherLocalBaseInputs, localBaseIdentity, packLocalBase, planLocalBase } from './local-base.js';
+import { gatherLocalBaseInputs, localBaseIdentity, planLocalBase } from './local-base.js';
 
+/** The preferred base: the official Node image, when present locally or pullable. */
 export const DEFAULT_OFFICIAL_BASE = 'node:20-bookworm-slim';
+/** Where lab images are tagged (`:<hash12>` and `:latest`). */
 export const LAB_IMAGE_REPOSITORY = 'netlab/node';
+/** Where the imported local base is tagged (`:node<version>-<hash8>`). */
 export const LOCAL_BASE_REPOSITORY = 'netlab/base';
+/** How long the one pull attempt may take before the local base is used instead. */
 export const DEFAULT_PULL_TIMEOUT_MS = 20_000;
-export const IMAGE_LABEL = 'netlab.image';
+// The engine helpers moved to image-build-steps.ts (shared with grading-image.ts); re-exported
+// so existing importers of this module keep working.
+export { describe, follow, IMAGE_LABEL, inspectImage, splitRef, tagImage, type ProgressEvent } from './image-build-steps.js';
 
+/** What ensureLabImage builds from and where it reports; everything but the project root has a default. */
 export interface ImageBuildOptions {
   projectRoot: string; // repo root holding Dockerfile, package.json, bin/, dist/apps/
   officialBase?: string; // default 'node:20-bookworm-slim'
@@ -33,6 +39,7 @@ export interface ImageBuildOptions {
   pullTimeoutMs?: number;
 }
 
+/** The lab image ensureLabImage settled on, and whether it had to be built. */
 export interface BuiltImage {
   tag: string;
   base: string;
@@ -41,106 +48,12 @@ export interface BuiltImage {
   ms: number;
 }
 
+/** The lab image's error: every failure of ensureLabImage, with the step that failed. */
 export class ImageBuildError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ImageBuildError';
   }
-}
-
-export interface ProgressEvent {
-  stream?: string;
-  status?: string;
-  id?: string;
-  progress?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
-
-export function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const e = err as Error & { statusCode?: number; json?: { message?: string }; code?: string };
-    if (e.json && typeof e.json.message === 'string') return `${e.json.message} (HTTP ${e.statusCode ?? '?'})`;
-    if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') {
-      return `Docker engine unreachable (${e.code}): ${e.message}`;
-    }
-    return e.message;
-  }
-  return String(err);
-}
-
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ImageBuildError) throw err;
-    throw new ImageBuildError(`${what}: ${describe(err)}`, { cause: err });
-  }
-}
-
-function checkAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new ImageBuildError(`${what}: aborted`, { cause: signal.reason });
-}
-
-export function splitRef(ref: string): { repo: string; tag: string } {
-  const at = ref.lastIndexOf(':');
-  if (at > ref.lastIndexOf('/')) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
-  return { repo: ref, tag: 'latest' };
-}
-
-export async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | null> {
-  try {
-    return await docker.getImage(ref).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return null;
-    throw err;
-  }
-}
-
-export async function tagImage(docker: Docker, id: string, ref: string): Promise<void> {
-  const { repo, tag } = splitRef(ref);
-  await docker.getImage(id).tag({ repo, tag });
-}
-
-/** Follows a JSON progress stream with docker.modem.followProgress; error events reject. */
-export function follow(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  onEvent: (ev: ProgressEvent) => void,
-  signal?: AbortSignal,
-): Promise<ProgressEvent[]> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let eventError: Error | null = null;
-    const finish = (err: Error | null, out?: ProgressEvent[]) => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (err) reject(err);
-      else resolve(out ?? []);
-    };
-    const onAbort = () => {
-      (stream as Readable).destroy?.();
-      finish(new Error('aborted'));
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, out: ProgressEvent[]) => finish(err ?? eventError, out),
-      (ev: ProgressEvent) => {
-        if (ev.error || ev.errorDetail?.message) {
-          eventError ??= new Error(ev.errorDetail?.message || ev.error || 'unknown error');
-        }
-        try {
-          onEvent(ev);
-        } catch {
-          // a faulty progress listener must not break the build
-        }
-      },
-    );
-  });
 }
 
 function labTagFor(repository: string, contextHash: string, baseDescriptor: string): string {
@@ -152,41 +65,22 @@ function officialDescriptor(ref: string, info: Docker.ImageInspectInfo): string 
   return `official\0${ref}\0${info.Id}`;
 }
 
+/** The lab's node image for this context and base: reused when its tag exists, else built. */
 export async function ensureLabImage(docker: Docker, opts: ImageBuildOptions): Promise<BuiltImage> {
-  const t0 = performance.now();
-  const elapsed = () => Math.round(performance.now() - t0);
-  const say = (m: string) => {
-    try {
-      opts.onProgress?.(m);
-    } catch {
-      // ignore listener errors
-    }
-  };
-  const signal = opts.signal;
+  const steps = imageBuildSteps(docker, { error: ImageBuildError, onProgress: opts.onProgress, signal: opts.signal });
+  const { say, elapsed, step } = steps;
   const officialBase = opts.officialBase ?? DEFAULT_OFFICIAL_BASE;
   const pullMode: 'auto' | 'never' = process.env.NETLAB_PULL === 'never' ? 'never' : (opts.pull ?? 'auto');
   const repository = opts.repository ?? LAB_IMAGE_REPOSITORY;
   const baseRepository = opts.baseRepository ?? LOCAL_BASE_REPOSITORY;
+  const latest = `${repository}:latest`;
 
-  checkAborted(signal, 'lab image');
-  const ctx = await step(`reading build context in ${opts.projectRoot}`, async () => {
-    try {
-      return await collectContext(opts.projectRoot);
-    } catch (err) {
-      if (err instanceof ContextError) throw new ImageBuildError(`build context: ${err.message}`, { cause: err });
-      throw err;
-    }
-  });
-
-  if (!ctx.entries.some((e) => e.kind === 'file' && e.rel.startsWith('dist/apps/'))) {
-    say(`note: ${opts.projectRoot}/dist/apps has no files (run \`npm run build\` first); building without the apps`);
-  }
+  steps.checkAborted('lab image');
+  const ctx = await steps.readContext(opts.projectRoot);
+  steps.noteIfNoApps(opts.projectRoot, ctx.entries);
 
   const reuse = async (tag: string, info: Docker.ImageInspectInfo, base: string, baseKind: 'official' | 'local'): Promise<BuiltImage> => {
-    const latest = `${repository}:latest`;
-    const cur = await step(`inspecting ${latest}`, () => inspectImage(docker, latest));
-    if (!cur || cur.Id !== info.Id) await step(`tagging ${latest}`, () => tagImage(docker, info.Id, latest));
-    say(`reusing ${tag} (base ${base})`);
+    await steps.reuse(tag, info, latest, base);
     return { tag, base, reused: true, baseKind, ms: elapsed() };
   };
 
@@ -226,48 +120,27 @@ export async function ensureLabImage(docker: Docker, opts: ImageBuildOptions): P
     const have = await step(`inspecting ${tag}`, () => inspectImage(docker, tag));
     if (have) return reuse(tag, have, officialBase, 'official');
   } else {
-    base = await ensureLocalBase(docker, localBaseTag, identity.version, say, signal);
+    base = await ensureLocalBase(docker, steps, localBaseTag, identity.version);
     baseKind = 'local';
   }
 
   // 3. Build the Dockerfile on that base, untagged; tag only after success.
   const tag = labTagFor(repository, ctx.hash, baseKind === 'official' ? officialDescriptor(base, official!) : `local\0${base}`);
-  checkAborted(signal, `building ${tag}`);
+  steps.checkAborted(`building ${tag}`);
   say(`building ${tag} from ${base} (${ctx.entries.filter((e) => e.kind === 'file').length} context files)`);
-  const imageId = await step(`building ${tag} from ${base}`, async () => {
-    const stream = await docker.buildImage(packContext(ctx), {
-      buildargs: { BASE: base },
-      labels: {
-        [IMAGE_LABEL]: 'node',
-        'netlab.context-hash': ctx.hash,
-        'netlab.base': base,
-        'netlab.base-kind': baseKind,
-      },
-      rm: true,
-      forcerm: true,
-      version: '1',
-      abortSignal: signal,
-    });
-    let id: string | undefined;
-    await follow(
-      docker,
-      stream,
-      (ev) => {
-        if (ev.aux?.ID) id = ev.aux.ID;
-        const line = (ev.stream ?? '').trimEnd();
-        if (line.trim()) say(line.trim());
-        const m = /^Successfully built ([0-9a-f]{12,64})/.exec(line.trim());
-        if (m && !id) id = m[1];
-      },
-      signal,
-    );
-    if (!id) throw new Error('the engine reported no image id');
-    return id;
-  });
-  await step(`tagging ${tag}`, async () => {
-    await tagImage(docker, imageId, tag);
-    await tagImage(docker, imageId, `${repository}:latest`);
-  });
+  const options: Docker.ImageBuildOptions = {
+    buildargs: { BASE: base },
+    labels: {
+      [IMAGE_LABEL]: 'node',
+      'netlab.context-hash': ctx.hash,
+      'netlab.base': base,
+      'netlab.base-kind': baseKind,
+    },
+    rm: true,
+    forcerm: true,
+    version: '1',
+  };
+  await steps.buildTagged(`building ${tag} from ${base}`, ctx, options, [tag, latest]);
   say(`built ${tag} in ${elapsed()} ms`);
   return { tag, base, reused: false, baseKind, ms: elapsed() };
 }
@@ -317,18 +190,13 @@ async function tryPull(
 }
 
 /** Imports the local base image unless it exists; returns its tag. */
-async function ensureLocalBase(
-  docker: Docker,
-  baseTag: string,
-  nodeVersion: string,
-  say: (m: string) => void,
-  signal?: AbortSignal,
-): Promise<string> {
+async function ensureLocalBase(docker: Docker, steps: ImageBuildSteps, baseTag: string, nodeVersion: string): Promise<string> {
+  const { say, step } = steps;
   if (await step(`inspecting ${baseTag}`, () => inspectImage(docker, baseTag))) {
     say(`using local base ${baseTag}`);
     return baseTag;
   }
-  checkAborted(signal, `creating local base ${baseTag}`);
+  steps.checkAborted(`creating local base ${baseTag}`);
   const inputs = await step('collecting host files for the local base', () => gatherLocalBaseInputs());
   const entries = planLocalBase(inputs);
   const bytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0);
@@ -337,40 +205,12 @@ async function ensureLocalBase(
       `${inputs.busybox ? `busybox with ${inputs.applets.length} applets` : 'no busybox'} (${Math.round(bytes / 1048576)} MiB)`,
   );
   const [hash8] = baseTag.split('-').slice(-1);
-  const id = await step(`importing local base ${baseTag}`, async () => {
-    // Abort the upload if reading a host file fails, so the engine never commits a partial layer.
-    const local = new AbortController();
-    const abortSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-    const tarStream = packLocalBase(entries);
-    let packError: Error | null = null;
-    tarStream.on('error', (err: Error) => {
-      packError = err;
-      local.abort(err);
-    });
-    const changes = [
-      `LABEL ${IMAGE_LABEL}=base netlab.node-version=${nodeVersion} netlab.base-hash=${hash8}`,
-      'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin',
-      'CMD ["/bin/sh"]',
-    ];
-    const res = await docker.importImage(tarStream, { changes, message: 'netlab local base', abortSignal } as {});
-    let id: string | undefined;
-    try {
-      await follow(
-        docker,
-        res,
-        (ev) => {
-          if (ev.status && /^sha256:[0-9a-f]{64}$/.test(ev.status.trim())) id = ev.status.trim();
-        },
-        signal,
-      );
-    } catch (err) {
-      throw packError ?? err;
-    }
-    if (packError) throw packError;
-    if (!id) throw new Error('the engine reported no image id');
-    return id;
-  });
-  await step(`tagging ${baseTag}`, () => tagImage(docker, id, baseTag));
+  const changes = [
+    `LABEL ${IMAGE_LABEL}=base netlab.node-version=${nodeVersion} netlab.base-hash=${hash8}`,
+    'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin',
+    'CMD ["/bin/sh"]',
+  ];
+  await steps.importTagged(`importing local base ${baseTag}`, baseTag, entries, changes, 'netlab local base');
   say(`imported local base ${baseTag}`);
   return baseTag;
 }

@@ -8,6 +8,7 @@ import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } fr
  * output and exits are reported through the same listeners across restarts.
  */
 export class LocalNode implements RuntimeNode {
+  readonly image = 'host';
   private child?: ChildProcess;
   private exited?: Promise<void>;
   private outputListeners: OutputListener[] = [];
