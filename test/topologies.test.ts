@@ -20,7 +20,7 @@ function suite(runtime: 'local' | 'docker') {
     expect(failures, run.stderr.slice(-3000)).toEqual([]);
     expect(run.code).toBe(0);
     expect(res.score.points).toBe(res.score.max);
-    expect(await leftovers(res.lab)).toBe(0);
+    expect(await leftovers({ run: res.runId })).toBe(0);
   });
 }
 

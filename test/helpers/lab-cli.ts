@@ -90,10 +90,13 @@ export function describeDocker(name: string, fn: () => void): void {
   describe.skip(`${name} (no Docker engine here)`, fn);
 }
 
-/** Containers and networks of netlab still present for a lab (should be none after any run). */
-export async function leftovers(lab: string): Promise<number> {
+/**
+ * Containers and networks of netlab still present for a lab, or for one run with
+ * { run: id } (precise even when another run of the same lab is going on).
+ */
+export async function leftovers(lab: string | { run: string }): Promise<number> {
   if (!DOCKER) return 0;
-  const filters = JSON.stringify({ label: [`netlab.lab=${lab}`] });
+  const filters = JSON.stringify({ label: [typeof lab === 'string' ? `netlab.lab=${lab}` : `netlab.run=${lab.run}`] });
   const [c, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
   return c.length + n.length;
 }
