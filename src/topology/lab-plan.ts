@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve } from 'node:path';
-import { hostAddress, hostIndex, parseSubnet, type Subnet } from './address-plan.js';
+import { hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
 import { compilePattern } from './pattern.js';
