@@ -58,7 +58,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     // A second run skips what is graded.
     const again = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--out', out]);
     expect(again.stderr).toContain('11 already graded');
-  });
+  }, 900_000);
 
   it("a submission's server against the reference clients, and its client against the reference server", async () => {
     const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--out', join(out, 'roles')]);
