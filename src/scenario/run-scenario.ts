@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { connect } from 'node:net';
 import { durationMs } from '../topology/duration.js';
 import { lookup, render } from '../topology/template.js';
-import { compilePattern } from '../topology/pattern.js';
+import { stepPattern } from './step-pattern.js';
 import type { ScenarioSpec, StepShape } from '../topology/topology-schema.js';
 import { ACTIONS } from '../topology/topology-schema.js';
 import type { RuntimeNode } from '../runtime/runtime.js';
 import type { NodeOutput } from './node-output.js';
 import { AbortedError, StepError } from './scenario-errors.js';
-import { globToRegExp } from './glob.js';
+import { fileStep } from './check-file.js';
+import { delay, waitPort } from './wait.js';
+export { delay, waitPort } from './wait.js';
 import { describeStep } from './describe-step.js';
 
 /** What the runner needs from a running lab; the lab controller provides it. */
@@ -183,14 +184,6 @@ function names(v: unknown, scope: Record<string, unknown>): string[] {
   return (Array.isArray(v) ? v : [v]).map((x) => render(String(x), scope));
 }
 
-function pattern(text: string, literal: boolean | undefined): RegExp {
-  try {
-    return compilePattern(text, literal);
-  } catch (e) {
-    throw new StepError(`bad regular expression ${text}: ${(e as Error).message}`);
-  }
-}
-
 async function runStep(
   step: StepShape,
   path: string,
@@ -218,13 +211,13 @@ async function runStep(
     }
     case 'expect': {
       const n = nodeOf(host, nodeName, 'expect');
-      const m = await n.output.expect(pattern(r(step.expect), step.literal as boolean), timeout, frame.signal);
+      const m = await n.output.expect(stepPattern(r(step.expect), step.literal as boolean), timeout, frame.signal);
       Object.assign(frame.vars, m.groups);
       return;
     }
     case 'absent': {
       const n = nodeOf(host, nodeName, 'absent');
-      const hit = await n.output.absent(pattern(r(step.absent), step.literal as boolean), durationMs(step.timeout as string, 1000), frame.signal);
+      const hit = await n.output.absent(stepPattern(r(step.absent), step.literal as boolean), durationMs(step.timeout as string, 1000), frame.signal);
       if (hit !== undefined) throw new StepError(`${nodeName} printed "${hit}", which must not appear`, n.output.tail());
       return;
     }
@@ -331,47 +324,6 @@ async function runParallel(
   if (first !== undefined) throw first;
 }
 
-async function fileStep(step: StepShape, n: { runtime: RuntimeNode; output: NodeOutput }, r: (v: unknown) => string, frame: Frame): Promise<void> {
-  const spec = r(step.file);
-  const within = durationMs(step.within as string | undefined, 0);
-  const deadline = Date.now() + within;
-  for (;;) {
-    const problem = await checkFile(n.runtime, spec, step, r);
-    if (!problem) return;
-    if (Date.now() >= deadline) throw new StepError(problem);
-    await delay(Math.min(250, Math.max(10, deadline - Date.now())), frame.signal);
-  }
-}
-
-/** Check a file (or the files a glob matches); undefined when the check holds. */
-async function checkFile(node: RuntimeNode, spec: string, step: StepShape, r: (v: unknown) => string): Promise<string | undefined> {
-  let files: string[] = [spec];
-  if (/[*?[]/.test(spec)) {
-    const re = globToRegExp(spec);
-    files = (await node.listFiles()).filter((f) => re.test(f));
-  }
-  const contents = (await Promise.all(files.map((f) => node.readFile(f)))).filter((b): b is Buffer => b !== undefined);
-  const wantExists = step.exists !== false;
-  if (contents.length === 0) return wantExists ? `${node.name} has no file ${spec}` : undefined;
-  if (step.exists === false) return `${node.name} has ${spec}, which should not exist`;
-  const text = contents.map((c) => c.toString('utf8')).join('\n');
-  if (step.contains !== undefined) {
-    const re = pattern(r(step.contains), step.literal as boolean);
-    if (!re.test(text)) return `${node.name}:${spec} does not contain ${re}; it holds: ${text.slice(-300)}`;
-  }
-  if (step.not_contains !== undefined) {
-    const re = pattern(r(step.not_contains), step.literal as boolean);
-    const m = re.exec(text);
-    if (m) return `${node.name}:${spec} contains "${m[0]}", which it should not; it holds: ${text.slice(-300)}`;
-  }
-  if (step.sha256 !== undefined) {
-    const want = r(step.sha256).toLowerCase();
-    const got = contents.map((c) => createHash('sha256').update(c).digest('hex'));
-    if (!got.includes(want)) return `${node.name}:${spec} has SHA-256 ${got.join(', ')}, expected ${want}`;
-  }
-  return undefined;
-}
-
 function waitExit(output: NodeOutput, timeoutMs: number, signal: AbortSignal): Promise<string> {
   if (output.exited !== undefined) return Promise.resolve(output.exited);
   return output.expect(/(?!)/, timeoutMs, signal).then(
@@ -382,43 +334,4 @@ function waitExit(output: NodeOutput, timeoutMs: number, signal: AbortSignal): P
       throw e;
     },
   );
-}
-
-/** Resolve when a TCP connection to address:port succeeds; retries until the deadline. */
-export async function waitPort(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let wait = 20;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: address, port, timeout: Math.max(100, deadline - Date.now()) });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.once('timeout', () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() + wait > deadline) throw new StepError(`nothing accepted connections on ${address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
-    await delay(wait, signal);
-    wait = Math.min(wait * 2, 200);
-  }
-}
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AbortedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,0 +1,11 @@
+import { compilePattern } from '../topology/pattern.js';
+import { StepError } from './scenario-errors.js';
+
+/** A step's pattern, or a StepError naming the bad one (templated patterns are only known at run time). */
+export function stepPattern(text: string, literal: boolean | undefined): RegExp {
+  try {
+    return compilePattern(text, literal);
+  } catch (e) {
+    throw new StepError(`bad regular expression ${text}: ${(e as Error).message}`);
+  }
+}
