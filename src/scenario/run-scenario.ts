@@ -101,7 +101,7 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
     let f = e instanceof StepFailure ? e : new StepFailure('?', 'scenario', e as Error);
     if (overTime && !(e instanceof StepFailure)) {
       const running = flattenSteps(spec.steps, '').find((s) => !records.some((r) => r.path === s.path));
-      f = new StepFailure(running?.path ?? '?', running?.description ?? 'scenario', new StepError(`the scenario's time limit of ${(limitMs! / 1000).toFixed(0)}s was reached`));
+      f = new StepFailure(running?.path ?? '?', running?.description ?? 'scenario', new StepError(`the scenario's time limit of ${limitMs! / 1000}s was reached`));
     }
     const done = new Set(records.map((r) => r.path));
     const left = flattenSteps(spec.steps, '').filter((s) => !done.has(s.path) && s.path !== f.path);
