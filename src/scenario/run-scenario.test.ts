@@ -175,6 +175,15 @@ describe('runScenario', () => {
     expect(b.typed).toEqual(['alice']);
   });
 
+  it('the first failing branch of a parallel block stops the others at once', async () => {
+    const a = new FakeNode('a', '10.0.0.11', login);
+    const b = new FakeNode('b', '10.0.0.12', login);
+    const t0 = Date.now();
+    const r = await run([{ parallel: [[{ node: 'a', expect: 'never', timeout: '5s' }], { steps: [{ node: 'b', expect: 'nope', timeout: '50ms' }] }] }], [a, b]);
+    expect(r.failure).toMatchObject({ node: 'b', step: '1.2.1' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('a node that ends while a step waits fails that step at once with its exit', async () => {
     const c = new FakeNode('c1', '10.0.0.11', login);
     const t0 = Date.now();
