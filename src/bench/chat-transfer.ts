@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UdpDatagramPort } from '../apps/chat/datagram-port.js';
-import type { ReceiveResult } from '../apps/chat/file-receiver.js';
+import { Worker } from 'node:worker_threads';
+import type { PeerJob } from './chat-transfer-peer.js';
 import { PeerLink } from '../apps/chat/peer-link.js';
 import { DEFAULT_TUNING } from '../apps/chat/transfer-tuning.js';
 
@@ -23,64 +24,66 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
-/** Blast the same bytes, same chunk size, unacknowledged; the receiver counts what arrives. */
+/** Start the receiving node on its own thread; resolves with its UDP port and a handle. */
+async function peer(job: PeerJob): Promise<{ port: number; done: Promise<{ received?: number; ok?: boolean; at: number }>; ask: (m: object) => void; stop: () => Promise<number> }> {
+  const w = new Worker(new URL('./chat-transfer-peer.js', import.meta.url), { workerData: job });
+  const port = await new Promise<number>((ok, fail) => {
+    w.once('error', fail);
+    w.on('message', (m: { type: string; port: number }) => m.type === 'ready' && ok(m.port));
+  });
+  const done = new Promise<{ received?: number; ok?: boolean; at: number }>((ok) => w.on('message', (m: { type: string }) => m.type === 'done' && ok(m as never)));
+  return { port, done, ask: (m) => w.postMessage(m), stop: () => (w.postMessage({ type: 'close' }), w.terminate()) };
+}
+
+/** Milliseconds on a clock every thread shares. */
+const now = () => performance.timeOrigin + performance.now();
+
+/** Blast the same bytes, same chunk size, unacknowledged, to the other node, which counts what arrives. */
 async function rawUdp(data: Buffer, chunkSize: number): Promise<{ ms: number; received: number; sendMs: number }> {
-  const rx = await UdpDatagramPort.bind(0, RECEIVER_IP);
+  const rx = await peer({ mode: 'raw', address: RECEIVER_IP, bytes: data.length, dir: '' });
   const tx = await UdpDatagramPort.bind(0, SENDER_IP);
   try {
-    let received = 0;
-    let last = 0;
-    let resolveAll!: () => void;
-    const all = new Promise<void>((r) => (resolveAll = r));
-    rx.onMessage((d) => {
-      received += d.length;
-      last = performance.now();
-      if (received >= data.length) resolveAll();
-    });
     const to = { address: RECEIVER_IP, port: rx.port };
-    const start = performance.now();
+    const start = now();
     for (let off = 0; off < data.length; off += chunkSize) {
       tx.send(data.subarray(off, Math.min(off + chunkSize, data.length)), to);
-      // Yield now and then so the receiver (same process) can drain its socket, as it would on its own node.
-      if ((off / chunkSize) % 32 === 31) await new Promise<void>((r) => setImmediate(r));
+      // Let the socket drain now and then, as a sender's event loop would between writes.
+      if ((off / chunkSize) % 64 === 63) await new Promise<void>((r) => setImmediate(r));
     }
-    const sendMs = performance.now() - start;
-    // Done when everything arrived, or nothing more arrived for 300 ms (datagrams were dropped).
-    await Promise.race([
-      all,
-      (async () => {
-        for (;;) {
-          await new Promise((r) => setTimeout(r, 50));
-          if (performance.now() - Math.max(last, start + sendMs) > 300) return;
-        }
-      })(),
-    ]);
-    return { ms: (last || performance.now()) - start, received, sendMs };
+    const sendMs = now() - start;
+    // Done when everything arrived, or nothing more can arrive (datagrams were dropped).
+    const settled = new Promise<{ received?: number; at: number }>((ok) =>
+      setTimeout(() => {
+        rx.ask({ type: 'report' });
+        void rx.done.then(ok);
+      }, 500),
+    );
+    const r = await Promise.race([rx.done, settled]);
+    return { ms: r.at - start, received: r.received ?? 0, sendMs };
   } finally {
-    rx.close();
     tx.close();
+    await rx.stop();
   }
 }
 
 async function reliable(file: string, dir: string): Promise<{ ms: number; wallMs: number; retransmissions: number; ok: boolean }> {
-  const rxPort = await UdpDatagramPort.bind(0, RECEIVER_IP);
+  const rx = await peer({ mode: 'reliable', address: RECEIVER_IP, bytes: 0, dir });
   const txPort = await UdpDatagramPort.bind(0, SENDER_IP);
-  const received = new Promise<ReceiveResult>((resolve) => {
-    const rx = new PeerLink(rxPort, { dir, events: { received: resolve } });
-    rx.self = 'steve';
-    links.push(rx);
-  });
   const tx = new PeerLink(txPort, { dir: os.tmpdir() });
   tx.self = 'jess';
-  links.push(tx);
-  const start = performance.now();
-  const r = await tx.sendFile({ address: RECEIVER_IP, port: rxPort.port }, file);
-  const got = await received;
-  const wallMs = performance.now() - start;
-  return { ms: r.ok ? r.ms : wallMs, wallMs, retransmissions: r.retransmissions, ok: r.ok && got.ok };
+  try {
+    const start = now();
+    const r = await tx.sendFile({ address: RECEIVER_IP, port: rx.port }, file);
+    const got = await rx.done;
+    const wallMs = now() - start;
+    return { ms: r.ok ? r.ms : wallMs, wallMs, retransmissions: r.retransmissions, ok: r.ok && got.ok === true };
+  } finally {
+    tx.close();
+    await rx.stop();
+  }
 }
 
-const links: PeerLink[] = [];
+
 
 /**
  * Bench: 16 MiB over the chat's reliable UDP transfer between 127.0.0.2 and 127.0.0.3,
@@ -90,7 +93,7 @@ const links: PeerLink[] = [];
  */
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
-  const title = 'chat: 16 MiB peer file transfer vs raw UDP (loopback 127.0.0.2 -> 127.0.0.3)';
+  const title = 'chat: 16 MiB peer file transfer vs raw UDP, sender and receiver on their own threads (127.0.0.2 -> 127.0.0.3)';
   try {
     const data = randomBytes(FILE_BYTES);
     const file = path.join(dir, 'big.bin');
@@ -104,7 +107,6 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
       const r = await withTimeout(rawUdp(data, chunk), TIME_LIMIT_MS, 'raw UDP send');
       if (r.received / r.ms > raw.received / raw.ms) raw = r;
       const t = await withTimeout(reliable(file, dir), TIME_LIMIT_MS, 'reliable transfer');
-      for (const l of links.splice(0)) l.close();
       const saved = path.join(dir, 'jess_big.bin');
       same &&= t.ok && fs.readFileSync(saved).equals(data);
       fs.rmSync(saved, { force: true });
@@ -124,7 +126,6 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   } catch (err) {
     return { title, lines: [`failed: ${(err as Error).message}`] };
   } finally {
-    for (const l of links.splice(0)) l.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
