@@ -34,8 +34,8 @@ export class Transcript {
     this.out.write(s);
   }
 
-  typed(line: string): void {
-    this.note(`>>> ${line}`);
+  typed(text: string): void {
+    for (const line of text.split('\n')) this.note(`>>> ${line}`);
   }
 
   /** A line from the lab itself: started, exited, restarted. */

@@ -13,20 +13,25 @@ import { delay } from './wait.js';
  * `within:` keep checking until the check holds or the time is up (a log entry that must
  * disappear on its own, a file written just after a line is printed).
  */
-export async function fileStep(step: StepShape, n: { runtime: RuntimeNode; output: NodeOutput }, r: (v: unknown) => string, frame: { signal: AbortSignal }): Promise<void> {
+export async function fileStep(step: StepShape, n: { runtime: RuntimeNode; output: NodeOutput }, r: (v: unknown) => string, frame: { signal: AbortSignal; vars: Record<string, unknown> }): Promise<void> {
   const spec = r(step.file);
   const within = durationMs(step.within as string | undefined, 0);
   const deadline = Date.now() + within;
   for (;;) {
-    const problem = await checkFile(n.runtime, spec, step, r);
-    if (!problem) return;
+    const groups: Record<string, string> = {};
+    const problem = await checkFile(n.runtime, spec, step, r, groups);
+    if (!problem) {
+      // Named groups of a `contains` pattern become variables, as for expect.
+      Object.assign(frame.vars, groups);
+      return;
+    }
     if (Date.now() >= deadline) throw new StepError(problem);
     await delay(Math.min(250, Math.max(10, deadline - Date.now())), frame.signal);
   }
 }
 
 /** Check a file (or the files a glob matches); undefined when the check holds. */
-async function checkFile(node: RuntimeNode, spec: string, step: StepShape, r: (v: unknown) => string): Promise<string | undefined> {
+async function checkFile(node: RuntimeNode, spec: string, step: StepShape, r: (v: unknown) => string, groups: Record<string, string>): Promise<string | undefined> {
   let files: string[] = [spec];
   if (/[*?[]/.test(spec)) {
     const re = globToRegExp(spec);
@@ -39,7 +44,9 @@ async function checkFile(node: RuntimeNode, spec: string, step: StepShape, r: (v
   const text = contents.map((c) => c.toString('utf8')).join('\n');
   if (step.contains !== undefined) {
     const re = stepPattern(r(step.contains), step.literal as boolean);
-    if (!re.test(text)) return `${node.name}:${spec} does not contain ${re}; it holds: ${text.slice(-300)}`;
+    const m = re.exec(text);
+    if (!m) return `${node.name}:${spec} does not contain /${re.source}/; it holds: ${text.slice(-300)}`;
+    for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) groups[k] = v;
   }
   if (step.not_contains !== undefined) {
     const re = stepPattern(r(step.not_contains), step.literal as boolean);
