@@ -18,6 +18,7 @@ describeDocker('the grading sandbox, limit by limit', () => {
       'cannot write a file past the size cap',
       'cannot change the image',
       'cannot create more processes than the limit',
+      'gets no more than its CPU share (0.5 of a core)',
       'a memory hog is stopped by the memory limit',
     ]) {
       expect(by[name].status, `${name}: ${JSON.stringify(by[name].failure)}`).toBe('passed');
