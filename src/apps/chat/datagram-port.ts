@@ -13,7 +13,9 @@ export interface PeerAddress {
  * injector can wrap or replace the real UDP socket.
  */
 export interface DatagramPort {
-  send(data: Buffer, to: PeerAddress): void;
+  /** Send one datagram; a list of buffers is sent as one datagram of their concatenation. */
+  send(data: Buffer | readonly Buffer[], to: PeerAddress): void;
+  /** The handler owns each `data` buffer (it may keep it or slices of it). */
   onMessage(handler: (data: Buffer, from: PeerAddress) => void): void;
   close(): void;
 }
@@ -41,16 +43,17 @@ export class UdpDatagramPort implements DatagramPort {
     return this.socket.address().port;
   }
 
-  send(data: Buffer, to: PeerAddress): void {
+  send(data: Buffer | readonly Buffer[], to: PeerAddress): void {
     try {
-      this.socket.send(data, to.port, to.address);
+      this.socket.send(data as Buffer | Buffer[], to.port, to.address);
     } catch {
       // socket closed or bad address: treated as a lost datagram
     }
   }
 
   onMessage(handler: (data: Buffer, from: PeerAddress) => void): void {
-    this.socket.on('message', (msg, rinfo) => handler(msg, { address: rinfo.address, port: rinfo.port }));
+    // Node gives every datagram its own buffer, and rinfo is a fresh object with address and port.
+    this.socket.on('message', handler);
   }
 
   close(): void {

@@ -1,13 +1,16 @@
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
-import { allocDataPacket, DATA_HEADER_BYTES, encodePeerPacket, type PeerPacket } from './peer-packet.js';
+import { encodeDataHeader, encodePeerPacket, type PeerPacket } from './peer-packet.js';
 import type { PeerTimers } from './peer-timers.js';
 import type { TransferTuning } from './transfer-tuning.js';
 
 /** The bytes being sent. */
 export interface ChunkSource {
   readonly size: number;
-  /** Copy `length` bytes from `fileOffset` into `target` at `targetOffset`. */
-  readInto(target: Buffer, targetOffset: number, fileOffset: number, length: number): void;
+  /**
+   * `length` bytes from `fileOffset`, in a buffer that stays unchanged until it is sent
+   * (a slice of the file in memory, or a fresh buffer read from disk).
+   */
+  read(fileOffset: number, length: number): Buffer;
 }
 
 export type SendResult =
@@ -214,9 +217,8 @@ export class FileSender {
     this.inflight.add(seq);
     const offset = seq * this.tuning.chunkSize;
     const length = Math.min(this.tuning.chunkSize, this.source.size - offset);
-    const packet = allocDataPacket(this.id, seq, length);
-    this.source.readInto(packet, DATA_HEADER_BYTES, offset, length);
-    this.port.send(packet, this.to);
+    // Header and payload go out as one gathered datagram: no copy of the file bytes.
+    this.port.send([encodeDataHeader(this.id, seq), this.source.read(offset, length)], this.to);
   }
 
   private enterFin(): void {

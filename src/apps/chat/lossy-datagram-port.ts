@@ -16,7 +16,7 @@ export class LossyDatagramPort implements DatagramPort {
     private readonly random: () => number = Math.random,
   ) {}
 
-  send(data: Buffer, to: PeerAddress): void {
+  send(data: Buffer | readonly Buffer[], to: PeerAddress): void {
     if (this.random() < this.lossRate) {
       this.dropped++;
       return;

@@ -31,7 +31,7 @@ export class MemoryDatagramNetwork {
     let handler: ((data: Buffer, from: PeerAddress) => void) | undefined;
     this.ports.set(key, (d, f) => handler?.(d, f));
     return {
-      send: (data, to) => this.transmit(Buffer.from(data), self, to),
+      send: (data, to) => this.transmit(Buffer.isBuffer(data) ? Buffer.from(data) : Buffer.concat(data), self, to),
       onMessage: (h) => {
         handler = h;
       },

@@ -5,8 +5,7 @@ import { CHAT_LIMITS } from './chat-limits.js';
 import type { DatagramPort, PeerAddress } from './datagram-port.js';
 import { FileReceiver, type ReceiveResult } from './file-receiver.js';
 import { FileSender, type SendResult } from './file-sender.js';
-import { HashWorker } from './hash-worker.js';
-import { DATA_HEADER_BYTES, decodePeerPacket, encodePeerPacket, type PeerPacket } from './peer-packet.js';
+import { DATA_HEADER_BYTES, decodePeerPacket, encodePeerPacket, isDataPacket, type PeerPacket } from './peer-packet.js';
 import { realPeerTimers, type PeerTimers } from './peer-timers.js';
 import { sha256File } from './sha256-file.js';
 import { DEFAULT_TUNING, type TransferTuning } from './transfer-tuning.js';
@@ -57,7 +56,8 @@ export class PeerLink {
   private readonly dmWaiters = new Map<number, () => void>();
   private readonly dmSeen = new Map<string, number>();
   private readonly running = new Set<Promise<unknown>>();
-  private readonly hasher = new HashWorker();
+  /** The receiver of the last DATA datagram: consecutive datagrams almost always belong to one transfer. */
+  private lastReceiver: FileReceiver | undefined;
 
   constructor(
     private readonly port: DatagramPort,
@@ -67,7 +67,6 @@ export class PeerLink {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     if (this.tuning.chunkSize < 1 || this.tuning.chunkSize > 65_507 - DATA_HEADER_BYTES) throw new RangeError('chunk size out of range');
     port.onMessage((data, from) => this.onDatagram(data, from));
-    this.hasher.warm();
   }
 
   /** Transfers in progress in either direction. */
@@ -102,17 +101,16 @@ export class PeerLink {
         while (this.senders.has(id)) id = randomInt(1, 0xffffffff);
         const source = {
           size: whole?.length ?? size,
-          readInto(target: Buffer, targetOffset: number, fileOffset: number, length: number): void {
-            if (whole) {
-              whole.copy(target, targetOffset, fileOffset, fileOffset + length);
-              return;
-            }
+          read(fileOffset: number, length: number): Buffer {
+            if (whole) return whole.subarray(fileOffset, fileOffset + length);
+            const target = Buffer.allocUnsafe(length);
             let done = 0;
             while (done < length) {
-              const n = fs.readSync(fd, target, targetOffset + done, length - done, fileOffset + done);
+              const n = fs.readSync(fd, target, done, length - done, fileOffset + done);
               if (n === 0) throw new Error('file shrank while being sent');
               done += n;
             }
+            return target;
           },
         };
         const sender = new FileSender(this.port, to, id, { sender: this.self, fileName, sha256 }, source, this.timers, this.tuning);
@@ -160,7 +158,6 @@ export class PeerLink {
     for (const s of this.senders.values()) s.abort('the sender is shutting down');
     for (const r of this.receivers.values()) r.fail('the receiver is shutting down', true);
     this.port.close();
-    this.hasher.close();
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -170,6 +167,21 @@ export class PeerLink {
   }
 
   private onDatagram(data: Buffer, from: PeerAddress): void {
+    if (isDataPacket(data)) {
+      // Fast path for the bulk of the traffic: no packet object, no key string.
+      const id = data.readUInt32BE(4);
+      let r = this.lastReceiver;
+      if (!r || r.offer.id !== id || r.from.port !== from.port || r.from.address !== from.address) {
+        r = this.receivers.get(`${from.address}:${from.port}:${id}`);
+        if (!r) {
+          this.port.send(encodePeerPacket({ type: 'abort', id, reason: 'unknown transfer' }), from);
+          return;
+        }
+        this.lastReceiver = r;
+      }
+      r.onData(data.readUInt32BE(8), data.subarray(DATA_HEADER_BYTES));
+      return;
+    }
     const p = decodePeerPacket(data);
     if (!p) return;
     switch (p.type) {
@@ -223,7 +235,8 @@ export class PeerLink {
     }
     const receiver = new FileReceiver(this.port, from, p, this.options.dir, this.timers, this.tuning, () => {
       if (this.receivers.get(key) === receiver) this.receivers.delete(key);
-    }, this.hasher);
+      if (this.lastReceiver === receiver) this.lastReceiver = undefined;
+    });
     try {
       receiver.start();
     } catch (err) {

@@ -19,6 +19,8 @@ export type PeerPacket =
   | { type: 'dm-ack'; id: number };
 
 const TYPES = ['offer', 'accept', 'data', 'ack', 'fin', 'done', 'abort', 'dm', 'dm-ack'] as const;
+/** Type byte of DATA (TYPES index + 1), for the fast paths that skip the general codec. */
+export const DATA_TYPE = 3;
 const STATUSES = ['ok', 'digest-mismatch', 'io-error'] as const;
 
 function header(type: PeerPacket['type'], id: number, extra: number): Buffer {
@@ -92,11 +94,24 @@ export function encodePeerPacket(p: PeerPacket): Buffer {
   }
 }
 
-/** A DATA datagram with its header filled in and `length` payload bytes left for the caller to fill. */
-export function allocDataPacket(id: number, seq: number, length: number): Buffer {
-  const b = header('data', id, 4 + length);
-  b.writeUInt32BE(seq, 8);
+/**
+ * The 12-byte header of a DATA datagram; the payload is sent beside it as a second buffer
+ * (one datagram, gathered by the kernel), so the sender never copies file bytes.
+ */
+export function encodeDataHeader(id: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(DATA_HEADER_BYTES);
+  b[0] = PEER_MAGIC;
+  b[1] = CHAT_LIMITS.protocolVersion;
+  b[2] = DATA_TYPE;
+  b[3] = 0;
+  b.writeUInt32BE(id >>> 0, 4);
+  b.writeUInt32BE(seq >>> 0, 8);
   return b;
+}
+
+/** True when `b` is a well-formed DATA datagram of our version (id at 4, seq at 8, payload from 12). */
+export function isDataPacket(b: Buffer): boolean {
+  return b.length >= DATA_HEADER_BYTES && b[0] === PEER_MAGIC && b[1] === CHAT_LIMITS.protocolVersion && b[2] === DATA_TYPE;
 }
 
 /** Decode a datagram; undefined for anything malformed or of another version. */

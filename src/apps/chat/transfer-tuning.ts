@@ -23,7 +23,7 @@ export interface TransferTuning {
   receiverIdleMs: number;
   /** Receiver keeps a finished transfer this long to answer late FIN/DATA. */
   lingerMs: number;
-  /** Files up to this size are read/assembled in memory and hashed off-thread; bigger ones use positional file I/O. */
+  /** The sender reads files up to this size into memory at once (and sends slices of it); bigger ones are read chunk by chunk. */
   memoryLimitBytes: number;
 }
 
