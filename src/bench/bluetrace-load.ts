@@ -7,7 +7,8 @@
  * measured end to end through the real server, sockets, framing and the atomic
  * tempIDs.txt rewrite, bounded in client count and wall time.
  */
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { echoBaseline } from './echo-baseline.js';
 import { BlueTraceServer } from '../apps/bluetrace/bluetrace-server.js';
 import { ClientConnection } from '../apps/bluetrace/client-connection.js';
 import { makeTestDir } from '../apps/bluetrace/test-dir.js';
@@ -38,53 +39,6 @@ async function oneClient(port: number, i: number, sockets: Set<Socket>): Promise
   return elapsed;
 }
 
-/**
- * The baseline, same run: a bare line-echo server on loopback, and the same 200 clients each
- * connecting and making the same number of round trips (hello, login, TempID, logout) with
- * lines of a similar size. What BlueTrace adds over plain TCP is the difference.
- */
-async function echoBaseline(): Promise<{ wall: number; latencies: number[] }> {
-  const server = createServer((s) => {
-    s.on('error', () => undefined);
-    s.write('{"v":1,"type":"hello"}\n');
-    s.on('data', (d) => s.write(d));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as { port: number }).port;
-  const one = async () => {
-    const t0 = performance.now();
-    const sock = connect({ host: '127.0.0.1', port });
-    sock.on('error', () => undefined);
-    const lines: string[] = [];
-    let pending = '';
-    let wake: () => void = () => undefined;
-    sock.on('data', (d) => {
-      pending += d;
-      const parts = pending.split('\n');
-      pending = parts.pop()!;
-      lines.push(...parts);
-      wake();
-    });
-    const next = async () => {
-      while (lines.length === 0) await new Promise<void>((r) => (wake = r));
-      return lines.shift()!;
-    };
-    await next();
-    for (const msg of ['{"v":1,"type":"login","username":"+61410000000","password":"pw0"}', '{"v":1,"type":"download_tempid"}']) {
-      sock.write(`${msg}\n`);
-      await next();
-    }
-    const ms = performance.now() - t0;
-    sock.end('{"v":1,"type":"logout"}\n');
-    return ms;
-  };
-  const t0 = performance.now();
-  const latencies = (await Promise.all(Array.from({ length: CLIENTS }, one))).sort((a, b) => a - b);
-  const wall = performance.now() - t0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return { wall, latencies };
-}
-
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   const creds = Array.from({ length: CLIENTS }, (_, i) => `+6141000${String(i).padStart(4, '0')} pw${i}`).join('\n') + '\n';
   const tmp = await makeTestDir(creds);
@@ -101,15 +55,16 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
     const latencies = (await Promise.race([run, limit])).sort((a, b) => a - b);
     const wall = performance.now() - started;
     if (server.ctx.tempIds.size !== CLIENTS) throw new Error(`expected ${CLIENTS} TempIDs, have ${server.ctx.tempIds.size}`);
-    const base = await echoBaseline();
+    // Same run, plain TCP: connect and three round trips (login, TempID, logout) of a similar line.
+    const base = await echoBaseline(CLIENTS, 3, '{"v":1,"type":"login","username":"+61410000000","password":"pw0"}');
     const p99 = percentile(latencies, 99);
-    const baseP99 = percentile(base.latencies, 99);
+    const baseP99 = percentile(base.perClientMs, 99);
     return {
       title: `BlueTrace: ${CLIENTS} clients at once on loopback (login + Download_tempID)`,
       lines: [
         `logins/s: ${((CLIENTS / wall) * 1000).toFixed(0)} (${CLIENTS} in ${wall.toFixed(0)} ms)`,
         `latency p50: ${percentile(latencies, 50).toFixed(1)} ms, p99: ${p99.toFixed(1)} ms, max: ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
-        `baseline, bare TCP line echo with the same round trips: ${((CLIENTS / base.wall) * 1000).toFixed(0)}/s, p99 ${baseP99.toFixed(1)} ms; BlueTrace takes ${(wall / base.wall).toFixed(2)}x the time (p99 ${(p99 / baseP99).toFixed(2)}x)`,
+        `baseline, bare TCP line echo with the same round trips: ${((CLIENTS / base.wallMs) * 1000).toFixed(0)}/s, p99 ${baseP99.toFixed(1)} ms; BlueTrace takes ${(wall / base.wallMs).toFixed(2)}x the time (p99 ${(p99 / baseP99).toFixed(2)}x)`,
       ],
     };
   } finally {

@@ -6,6 +6,7 @@ import { ChatServer } from '../apps/chat/chat-server.js';
 import { systemClock } from '../apps/common/clock.js';
 import { CredentialStore } from '../apps/chat/credential-store.js';
 import { ServerLink } from '../apps/chat/server-link.js';
+import { echoBaseline } from './echo-baseline.js';
 
 const CLIENTS = 100;
 const POSTS_EACH = 20;
@@ -80,12 +81,14 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
     const pct = (p: number): string => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(1);
     const total = CLIENTS * POSTS_EACH;
     const logged = fs.readFileSync(path.join(dir, 'messagelog.txt'), 'utf8').split('\n').filter(Boolean).length;
+    const base = await echoBaseline(CLIENTS, POSTS_EACH, JSON.stringify({ v: 1, type: 'msg', text: 'message 0 from user0' }));
     return {
       title,
       lines: [
         `${total} posts in ${(ms / 1000).toFixed(2)} s: ${Math.round(total / (ms / 1000))} posts/s (messagelog.txt rewritten atomically after each)`,
         `latency per post: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
         `messagelog.txt lines: ${logged} (expected ${total})`,
+        `baseline, bare TCP line echo, same clients and round trips: ${Math.round(total / (base.wallMs / 1000))}/s; the board takes ${(ms / base.wallMs).toFixed(2)}x the time`,
       ],
     };
   } catch (err) {
