@@ -121,7 +121,10 @@ export class FileReceiver {
       this.scheduleAck(); // a duplicate: our ack was probably lost
       return;
     }
-    if (seq - this.cumulative > AHEAD_LIMIT) return;
+    if (seq - this.cumulative > AHEAD_LIMIT) {
+      this.scheduleAck(); // show the sender where we are; the chunk will be resent
+      return;
+    }
     this.got[seq] = 1;
     this.gotCount++;
     if (seq === this.cumulative) {

@@ -197,6 +197,39 @@ describe('reliable transfer', () => {
     expect(fs.readdirSync(b.dir)).toEqual([]);
   });
 
+  it('acknowledges gaps selectively, drops chunks beyond the ack bitmap, and assembles out-of-order chunks', async () => {
+    const net = new MemoryDatagramNetwork();
+    const b = peer(net, '10.0.0.3', 7002, 'steve');
+    const raw = net.port('10.0.0.66', 6666);
+    const replies: ReturnType<typeof decodePeerPacket>[] = [];
+    const waiters: (() => void)[] = [];
+    raw.onMessage((d) => {
+      replies.push(decodePeerPacket(d));
+      waiters.splice(0).forEach((w) => w());
+    });
+    const next = async (): Promise<ReturnType<typeof decodePeerPacket>> => {
+      while (replies.length === 0) await new Promise<void>((r) => waiters.push(r));
+      return replies.shift();
+    };
+    const data = randomBytes(700 * 1024 - 5);
+    const sha256 = createHash('sha256').update(data).digest();
+    raw.send(encodePeerPacket({ type: 'offer', id: 5, size: data.length, chunkSize: 1024, chunkCount: 700, sha256, sender: 'x', fileName: 'f.bin' }), b.addr);
+    expect(await next()).toEqual({ type: 'accept', id: 5 });
+    const chunk = (seq: number): Buffer => data.subarray(seq * 1024, (seq + 1) * 1024);
+    const dataTo = (seq: number): void => raw.send(encodePeerPacket({ type: 'data', id: 5, seq, payload: chunk(seq) }), b.addr);
+    dataTo(600); // beyond cumulative + 512: dropped
+    expect(await next()).toMatchObject({ type: 'ack', cumulative: 0, sack: Buffer.alloc(0) });
+    dataTo(2);
+    expect(await next()).toMatchObject({ type: 'ack', cumulative: 0, sack: Buffer.from([0x40]) });
+    for (let seq = 512; seq >= 0; seq--) if (seq !== 2) dataTo(seq); // backwards: everything waits for chunk 0
+    for (let seq = 513; seq < 700; seq++) dataTo(seq);
+    let last = await next();
+    while (last?.type === 'ack') last = await next();
+    expect(last).toMatchObject({ type: 'done', status: 'ok', sha256 });
+    await b.nextReceived(1);
+    expect(fs.readFileSync(path.join(b.dir, 'x_f.bin')).equals(data)).toBe(true);
+  });
+
   it('delivers a direct message exactly once despite loss', async () => {
     const net = new MemoryDatagramNetwork({ loss: 0.4, random: seededRandom(5) });
     const dms: string[] = [];
