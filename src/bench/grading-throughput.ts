@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
-import { chooseRuntime, dockerClient, pingDocker } from '../runtime/choose-runtime.js';
+import { dockerClient, pingDocker, runtimeOf } from '../runtime/choose-runtime.js';
 import { gradeBatch } from '../grade/grade-batch.js';
 import type { LabReporter } from '../lab/run-lab.js';
 
@@ -33,7 +33,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   const grades = await gradeBatch({
     plan,
     roles: ['both'],
-    runtime: async () => (await chooseRuntime('docker', root)).runtime,
+    runtime: async () => runtimeOf('docker', root),
     projectRoot: root,
     signal: new AbortController().signal,
     outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-grades-')),

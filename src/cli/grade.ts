@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadTopology } from '../topology/load-topology.js';
-import { chooseRuntime } from '../runtime/choose-runtime.js';
+import { chooseRuntime, runtimeOf } from '../runtime/choose-runtime.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import type { LabReporter } from '../lab/run-lab.js';
 import { gradeBatch, gradeInto, type BatchProgress } from '../grade/grade-batch.js';
@@ -35,7 +35,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: the local runtime has no sandbox, use it only for trusted code' : ''}\n`);
   const kind = first.runtime.kind;
   // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
-  const runtime = async () => (await chooseRuntime(kind, projectRoot)).runtime;
+  const runtime = async () => runtimeOf(kind, projectRoot);
   const outRoot = resolve(o.out ?? join('grades', plan.name));
   const common = { plan, roles, runtime, projectRoot, signal, outRoot };
 

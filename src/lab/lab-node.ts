@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { NodePlan } from '../topology/lab-plan.js';
 import type { ExitInfo, RuntimeNode } from '../runtime/runtime.js';
 import { NodeOutput } from '../scenario/node-output.js';
@@ -22,6 +22,8 @@ export class LabNode {
   startedAt?: number;
   private terminal?: Server;
   private printed = 0;
+  /** Terminals attached through serveTerminal; each sees what the node prints. */
+  private readonly attached = new Set<Socket>();
   private overLimit?: string;
 
   constructor(
@@ -38,6 +40,7 @@ export class LabNode {
       this.printed += chunk.length;
       this.output.push(stream, chunk);
       this.transcript.output(stream, chunk.toString('utf8'));
+      for (const sock of this.attached) sock.write(chunk);
       const limit = plan.outputLimit;
       if (limit !== undefined && this.printed > limit) {
         // Runaway output: keep what was printed up to the cap, stop the node, say why.
@@ -84,8 +87,8 @@ export class LabNode {
    */
   serveTerminal(path: string): Promise<void> {
     const server = createServer((sock) => {
-      const onOut = (_s: string, chunk: Buffer) => sock.writable && sock.write(chunk);
-      this.runtime.onOutput(onOut);
+      this.attached.add(sock);
+      sock.on('close', () => this.attached.delete(sock));
       sock.on('data', (d) => {
         this.transcript.typed(d.toString('utf8').replace(/\n$/, ''));
         this.runtime.write(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));

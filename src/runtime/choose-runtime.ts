@@ -27,17 +27,19 @@ export async function pingDocker(docker: Docker, timeoutMs = 2000): Promise<stri
   }
 }
 
+/** A fresh runtime of a kind already chosen (no engine ping): one per lab run in a batch. */
+export function runtimeOf(kind: RuntimeKind, projectRoot: string): Runtime {
+  return kind === 'docker' ? new DockerRuntime(dockerClient(), projectRoot) : new LocalRuntime(projectRoot, join(projectRoot, 'dist'));
+}
+
 /**
  * docker when asked for or when an engine answers; local otherwise. The reason is
  * returned so the user always sees which runtime was chosen and why.
  */
 export async function chooseRuntime(kind: RuntimeKind | 'auto', projectRoot: string): Promise<ChosenRuntime> {
-  const distDir = join(projectRoot, 'dist');
-  const local = () => new LocalRuntime(projectRoot, distDir);
-  if (kind === 'local') return { runtime: local(), why: 'asked for with --runtime local' };
-  const docker = dockerClient();
-  const version = await pingDocker(docker);
-  if (version) return { runtime: new DockerRuntime(docker, projectRoot), why: `Docker engine ${version} answered` };
+  if (kind === 'local') return { runtime: runtimeOf('local', projectRoot), why: 'asked for with --runtime local' };
+  const version = await pingDocker(dockerClient());
+  if (version) return { runtime: runtimeOf('docker', projectRoot), why: `Docker engine ${version} answered` };
   if (kind === 'docker') throw new RuntimeError('no Docker engine answered (is dockerd running? DOCKER_HOST?); try --runtime local');
-  return { runtime: local(), why: 'no Docker engine answered; each node is a local process on its own 127.x address' };
+  return { runtime: runtimeOf('local', projectRoot), why: 'no Docker engine answered; each node is a local process on its own 127.x address' };
 }

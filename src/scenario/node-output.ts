@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { AbortedError, ExpectEofError, ExpectTimeoutError } from './scenario-errors.js';
+import { AbortedError, ExpectEofError, ExpectTimeoutError, StepError } from './scenario-errors.js';
 
 const KEEP_BEHIND = 64 * 1024; // text before the cursor kept for error tails and absent-checks
 const TAIL = 300;
@@ -114,6 +114,17 @@ export class NodeOutput {
         throw new ExpectTimeoutError(this.node, `/${pattern.source}/`, timeoutMs, this.tail());
       }
     }
+  }
+
+  /** Wait for the program to end; resolves with how it ended, throws ExpectTimeoutError-like StepError on the deadline. */
+  async waitEnd(timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.exit === undefined) {
+      if ((await this.waitChange(deadline, signal)) === 'timeout' && this.exit === undefined) {
+        throw new StepError(`${this.node} did not exit within ${(timeoutMs / 1000).toFixed(1)}s`, this.tail());
+      }
+    }
+    return this.exit;
   }
 
   /** Resolve with the offending text if the pattern shows up during the window, else undefined. */

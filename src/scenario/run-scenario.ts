@@ -148,7 +148,8 @@ async function runSteps(steps: StepShape[], prefix: string, frame: Frame, host: 
     if (frame.signal.aborted) throw new AbortedError();
     const step = steps[i];
     const path = `${prefix}${i + 1}`;
-    const scope = { ...host.scope(), ...frame.vars, vars: { ...(host.scope().vars as object), ...frame.vars } };
+    const base = host.scope();
+    const scope = { ...base, ...frame.vars, vars: { ...(base.vars as object), ...frame.vars } };
     let description = describeStep(step);
     try {
       description = describeStep(step, scope);
@@ -234,7 +235,7 @@ async function runStep(
     }
     case 'exit': {
       const n = nodeOf(host, nodeName, 'exit');
-      const code = await waitExit(n.output, timeout, frame.signal);
+      const code = await n.output.waitEnd(timeout, frame.signal);
       if (step.exit !== 'any' && code !== `code ${step.exit}`) {
         throw new StepError(`${nodeName} ended with ${code}, expected code ${step.exit}`, n.output.tail());
       }
@@ -322,16 +323,4 @@ async function runParallel(
   );
   frame.signal.removeEventListener('abort', onAbort);
   if (first !== undefined) throw first;
-}
-
-function waitExit(output: NodeOutput, timeoutMs: number, signal: AbortSignal): Promise<string> {
-  if (output.exited !== undefined) return Promise.resolve(output.exited);
-  return output.expect(/(?!)/, timeoutMs, signal).then(
-    () => 'never',
-    (e) => {
-      if (e instanceof StepError && e.name === 'ExpectEofError') return output.exited!;
-      if (e instanceof StepError) throw new StepError(`${output.node} did not exit within ${(timeoutMs / 1000).toFixed(1)}s`, output.tail());
-      throw e;
-    },
-  );
 }
