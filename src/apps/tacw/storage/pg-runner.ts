@@ -1,0 +1,49 @@
+import pg from 'pg';
+import type { SqlParam, SqlQuery, SqlRunner } from './sql-runner.js';
+
+/**
+ * A real PostgreSQL reached through a pg connection pool.
+ *
+ * Why a pool of 10: status requests are independent reads; a few connections let the
+ * database work while Node parses the next request, more only queue on 2 cores.
+ */
+export async function openPgRunner(connectionString: string, max = 10): Promise<SqlRunner> {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => undefined); // an idle client's lost connection; the next query reconnects
+  const client = await pool.connect();
+  let version: string;
+  try {
+    version = (await client.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+  } finally {
+    client.release();
+  }
+  const q = (target: pg.Pool | pg.PoolClient): SqlQuery => ({
+    async query<R>(text: string, params: readonly SqlParam[] = [], name?: string): Promise<R[]> {
+      const res = await target.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
+      return res.rows as R[];
+    },
+  });
+  const host = new URL(connectionString).host || 'local socket';
+  return {
+    label: `PostgreSQL ${version} at ${host}`,
+    ...q(pool),
+    async exec(text) {
+      await pool.query(text);
+    },
+    async transaction(fn) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const out = await fn(q(c));
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
