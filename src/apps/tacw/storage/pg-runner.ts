@@ -13,7 +13,7 @@ export async function openPgRunner(connectionString: string, max = 10): Promise<
   const client = await pool.connect();
   let version: string;
   try {
-    version = (await client.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+    version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
   } finally {
     client.release();
   }

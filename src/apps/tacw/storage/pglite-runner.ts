@@ -9,7 +9,7 @@ import type { SqlParam, SqlQuery, SqlRunner } from './sql-runner.js';
  */
 export async function openPgliteRunner(dataDir?: string): Promise<SqlRunner> {
   const db = await PGlite.create(dataDir ? { dataDir } : {});
-  const version = (await db.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+  const version = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
   const q = (target: { query: PGlite['query'] }): SqlQuery => ({
     async query<R>(text: string, params: readonly SqlParam[] = []): Promise<R[]> {
       return (await target.query<R>(text, params as unknown[])).rows;
