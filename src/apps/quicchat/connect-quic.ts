@@ -1,4 +1,4 @@
-import { connect as tcpConnect } from 'node:net';
+import { isIPv6, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { events, QUICClient } from '@matrixai/quic';
 import { isOnePemCertificate } from './lab-certificates.js';
@@ -26,6 +26,8 @@ export async function connectQuic(o: { host: string; port: number; caPem: string
     host: o.host,
     port: o.port,
     serverName: o.serverName,
+    // An IPv4 socket for an IPv4 server (the library's default is '::', an IPv6 socket).
+    localHost: isIPv6(o.host) ? '::' : '0.0.0.0',
     crypto: clientCrypto,
     config: { ...QUIC_COMMON, ca: o.caPem, verifyPeer: true },
     logger: quietLogger(),
