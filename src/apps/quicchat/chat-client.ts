@@ -192,11 +192,20 @@ export class ChatClient {
     this.finish(1, `Disconnected: ${why}`);
   }
 
+  /** Stop sending ALIVE (a hung client, as the keep-alive test plays it). */
+  stopKeepAlive(): void {
+    if (this.aliveTimer !== null) this.clock.clearTimeout(this.aliveTimer);
+    this.aliveTimer = null;
+    this.exitedKeepAlive = true;
+  }
+
+  private exitedKeepAlive = false;
+
   private armAlive(): void {
     const every = this.o.aliveIntervalMs ?? 30_000;
     const tick = (): void => {
       this.aliveTimer = null;
-      if (this.exited) return;
+      if (this.exited || this.exitedKeepAlive) return;
       this.send(MType.ALIVE, {});
       this.aliveTimer = this.clock.setTimeout(() => this.guard(tick), every);
     };

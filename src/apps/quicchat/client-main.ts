@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { ChatClient } from './chat-client.js';
 import { connectQuic, fetchCa, type QuicLink } from './connect-quic.js';
-import { fingerprint, isOnePemCertificate } from './lab-certificates.js';
+import { fingerprint, isOnePemCertificate } from './pem.js';
 import { CLIENT_USAGE, parseClientArgs } from './parse-args.js';
 
 async function main(): Promise<number> {

@@ -1,7 +1,7 @@
 import { isIPv6, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { events, QUICClient } from '@matrixai/quic';
-import { isOnePemCertificate } from './lab-certificates.js';
+import { isOnePemCertificate } from './pem.js';
 import { quietLogger, QUIC_COMMON } from './quic-config.js';
 import { clientCrypto } from './quic-crypto.js';
 import { quicStreamDuplex } from './quic-stream-duplex.js';

@@ -1,11 +1,10 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import * as x509 from '@peculiar/x509';
+import { fingerprint, SERVER_NAME } from './pem.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-/** The DNS name in the server's certificate; clients verify it (QUIC/TLS checks names, not IPs). */
-export const SERVER_NAME = 'quicchat-server';
 
 /** A freshly made CA certificate and a server certificate it signed, PEM. */
 export interface LabCertificates {
@@ -71,13 +70,3 @@ export async function makeLabCertificates(extraIps: readonly string[] = []): Pro
   return { caPem: ca.toString('pem') + '\n', certPem: cert.toString('pem') + '\n', keyPem, caFingerprint: fingerprint(ca.toString('pem')) };
 }
 
-/** SHA-256 over a PEM certificate's DER, as colon-separated hex. */
-export function fingerprint(pem: string): string {
-  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-  return createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').match(/../g)!.join(':');
-}
-
-/** Whether text holds exactly one PEM certificate (what a CA file or the bootstrap port must give). */
-export function isOnePemCertificate(text: string): boolean {
-  return /^\s*-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/.test(text);
-}

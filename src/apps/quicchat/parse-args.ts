@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgv } from '../common/parse-argv.js';
 import { UsageError } from '../common/usage-error.js';
-import { SERVER_NAME } from './lab-certificates.js';
+import { SERVER_NAME } from './pem.js';
 
 export const SERVER_USAGE =
   'usage: quicchat-server <port> [--users FILE] [--ca-out FILE] [--no-ca-port] [--login-timeout S] [--silence-timeout S]';
