@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { materializeSubmissions } from './helpers/submissions.js';
 
 const TOPOLOGY = 'topologies/grading/bluetrace.yaml';
 
-/** What each fixture deserves, played as both server and client (test/fixtures/submissions/bluetrace/README.md). */
+/** What each of the project's own fixtures deserves, played as both server and client (test/fixtures/submissions/bluetrace/README.md, first table). */
 const EXPECTED: Record<string, number> = {
   correct: 16,
   wording: 16,
@@ -16,26 +16,66 @@ const EXPECTED: Record<string, number> = {
   'no-beacon-expiry': 14.5, // contact-log retention (1.5)
   'crash-on-upload': 10, // upload (3) and checking (3)
   'never-exits': 15.5, // exiting after logout (0.5)
-  'localhost-server': 0,
+  'localhost-server': 0, // unreachable today; 16 once the controller applies the loopback policy (README)
   'fork-bomb': 0,
   'endless-output': 0,
   'c-hostile': 0,
 };
 
+/** The scenarios a program at the assignment's real timers cannot pass before the lab has a clock step (3 points). */
+const TIMERS = ['an expired beacon is reported invalid and not logged', 'contact-log entries expire on their own'];
+
+/**
+ * A class as real students write it (README, second table): the score each gets TODAY, and why. 13 is full marks
+ * today for these: they keep the real 15-minute / 3-minute timers and lose TIMERS. The README gives the intended
+ * score once the controller has the clock step, the loopback policy, socket-table readiness and pandas; flip these then.
+ */
+const CLASS: Record<string, number> = {
+  'py-hurried': 13,
+  'prompt-gt': 13, // `>username: `
+  'prompt-auth': 13, // `[Authentication] Please enter your username: `
+  'prompt-enter': 13, // `Enter username:` on its own line
+  'prompt-plain': 13, // `Username:`
+  'split-newline': 13, // read().split('\n') works on the course's file (no final newline)
+  py37: 13,
+  'reask-username': 13, // re-asks the username after a wrong password
+  'iso-dates': 13, // YYYY-MM-DD in tempIDs.txt
+  'tempid-49': 13, // the 20-byte number in decimal
+  'three-line-checking': 13, // the sample's three-line layout
+  'new-tempid-each-download': 13,
+  java: 13,
+  'java-noflush': 13, // System.out flushes by itself
+  'c-makefile': 13,
+  'loopback-server': 0, // binds localhost: intended 16 with the loopback policy (+ clock)
+  'hardcoded-client': 0, // connects to 127.0.0.1: intended 16 with the loopback policy (+ clock)
+  'c-hardcoded': 0, // the same in C
+  'probe-crash': 0, // killed by the readiness probe: intended 16 with socket-table readiness (+ clock)
+  'pandas-import': 0, // no pandas in the grading image: intended 16 with it (+ clock)
+};
+
 // The class as the grader reads it: one standalone folder per submission, the variants
-// being `correct` with their diff applied (test/fixtures/submissions/bluetrace/variants).
-const SUBMISSIONS = mkdtempSync(join(tmpdir(), 'netlab-grade-class-'));
-const names = materializeSubmissions(SUBMISSIONS);
+// being their base with their diff applied (test/fixtures/submissions/bluetrace/variants).
+const ALL = mkdtempSync(join(tmpdir(), 'netlab-grade-all-'));
+const names = materializeSubmissions(ALL);
+/** A folder holding only the named submissions, for one `lab grade --submissions` batch. */
+function batchOf(which: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-grade-class-'));
+  for (const n of which) cpSync(join(ALL, n), join(dir, n), { recursive: true });
+  return dir;
+}
+const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
+const REAL_CLASS = batchOf(Object.keys(CLASS));
+const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
 it('the fixtures make one standalone folder per expected submission', () => {
-  expect(names).toEqual(Object.keys(EXPECTED).sort());
+  expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS)].sort());
 });
 
 describeDocker('lab grade (docker, sandboxed)', () => {
   const out = mkdtempSync(join(tmpdir(), 'netlab-grade-'));
 
   it('grades a class: each submission gets exactly the points it deserves, hostile ones zero, nothing harmed', async () => {
-    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--out', out, '--jobs', '2']);
+    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--runtime', 'docker', '--out', out, '--jobs', '2']);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const scores = Object.fromEntries(
       Object.keys(EXPECTED).map((name) => [name, JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8')).score]),
@@ -56,12 +96,34 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(await leftovers('bluetrace-grading')).toBe(0);
 
     // A second run skips what is graded.
-    const again = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--out', out]);
+    const again = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--runtime', 'docker', '--out', out]);
     expect(again.stderr).toContain('11 already graded');
   }, 900_000);
 
+  it('grades a class as real students write it: prompts by meaning, the readings the assignment allows, each score with its reason', async () => {
+    const classOut = mkdtempSync(join(tmpdir(), 'netlab-grade-real-'));
+    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', REAL_CLASS, '--runtime', 'docker', '--out', classOut, '--jobs', '2']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const results = Object.fromEntries(Object.keys(CLASS).map((n) => [n, scoreOf(classOut, n)]));
+    expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CLASS);
+    // Full marks today means: everything but the two scenarios that need the assignment's real timers.
+    for (const [n, r] of Object.entries(results)) {
+      if (CLASS[n] !== 13) continue;
+      const lost = r.tests.filter((t: { score: number; max_score: number }) => t.score < t.max_score).map((t: { name: string }) => t.name);
+      expect(lost, n).toEqual(TIMERS);
+    }
+    // The zeros, each for the reason the README gives.
+    const report = (n: string) => readFileSync(join(classOut, n, 'report.md'), 'utf8');
+    expect(report('loopback-server')).toMatch(/listens on 127\.0\.0\.1:4000 only/);
+    expect(report('hardcoded-client')).toMatch(/ConnectionRefusedError/);
+    expect(report('c-hardcoded')).toMatch(/connect: Connection refused/);
+    expect(report('probe-crash')).toMatch(/node server exited/);
+    expect(report('pandas-import')).toMatch(/node server exited/);
+    expect(await leftovers('bluetrace-grading')).toBe(0);
+  }, 2_400_000);
+
   it("a submission's server against the reference clients, and its client against the reference server", async () => {
-    const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--out', join(out, 'roles')]);
+    const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--runtime', 'docker', '--out', join(out, 'roles')]);
     expect(run.code).toBe(0);
     const gs = JSON.parse(readFileSync(join(out, 'roles', 'correct', 'results.json'), 'utf8'));
     expect(gs.score).toBe(32);
