@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TopologyError } from '../topology/topology-error.js';
-import { EXIT, isUserError } from './exit-codes.js';
+import { EXIT, NetlabError } from '../model/netlab-error.js';
 import { up } from './up.js';
 import { validate } from './validate.js';
 import { schema } from './schema.js';
@@ -111,15 +110,12 @@ async function main(): Promise<void> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.')) {
       code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
-    } else if (e instanceof TopologyError) {
-      process.stderr.write(`netlab: ${e.toString()}\n`);
-      code = EXIT.badInput;
-    } else if (isUserError(e)) {
-      process.stderr.write(`netlab: ${err.message}\n`);
-      code = EXIT.badInput;
+    } else if (e instanceof NetlabError) {
+      process.stderr.write(`netlab: ${e.describe()}\n`);
+      code = e.exitCode;
     } else {
-      process.stderr.write(`netlab: internal error: ${err.stack ?? err}\n`);
-      code = EXIT.badInput;
+      process.stderr.write(`netlab: internal error (please report it): ${err.stack ?? err}\n`);
+      code = EXIT.internal;
     }
   }
   process.exit(code);

@@ -1,5 +1,5 @@
 import type { LabReporter, LabResults } from '../lab/run-lab.js';
-import type { ScenarioResult, StepEvent } from '../scenario/run-scenario.js';
+import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 
 const color = process.stderr.isTTY && !process.env.NO_COLOR;
 const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);

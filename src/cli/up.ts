@@ -35,7 +35,7 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
   reporter.summary(res);
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   if (res.status === 'interrupted') return EXIT.interrupted;
-  if (res.status === 'error') return EXIT.badInput;
+  if (res.status === 'error') return res.error?.exitCode ?? EXIT.internal;
   return res.status === 'passed' ? EXIT.ok : EXIT.scenarioFailed;
 }
 

@@ -1,3 +1,4 @@
+import { NetlabError } from '../model/netlab-error.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,12 +11,8 @@ export interface Launch {
   client?: string[];
 }
 
-export class SubmissionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SubmissionError';
-  }
-}
+/** A submission folder netlab cannot grade: nothing to run, an unreadable file. */
+export class SubmissionError extends NetlabError {}
 
 /**
  * server.py / client.py run with Python 3 (unbuffered); Server.java / Client.java are

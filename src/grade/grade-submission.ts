@@ -3,28 +3,13 @@ import { basename, join, resolve } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runLab, type LabReporter, type LabResults } from '../lab/run-lab.js';
-import type { ScenarioResult } from '../scenario/run-scenario.js';
+import type { ScenarioResult } from '../model/scenario-result.js';
+import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 import { detectSubmission } from './detect-submission.js';
 import { planWithSubmission, type GradeRole } from './submission-plan.js';
 import { diagnoseServer } from './diagnose-listening.js';
 
-/** One scenario as graded: the lab's result, named for the role the submission played. */
-export interface GradedScenario extends ScenarioResult {
-  role: GradeRole;
-}
-
-export interface SubmissionGrade {
-  submission: string;
-  dir: string;
-  roles: GradeRole[];
-  language?: string;
-  score: number;
-  max: number;
-  ms: number;
-  scenarios: GradedScenario[];
-  /** Per role: the lab run folder and, when the lab itself could not run, why. */
-  runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
-}
+export type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 
 export interface GradeOptions {
   plan: LabPlan;

@@ -5,7 +5,8 @@ import { durationMs } from '../topology/duration.js';
 import { parseSize } from '../topology/size.js';
 import { detectSubmission, SubmissionError, withBuild, type Launch } from './detect-submission.js';
 
-export type GradeRole = 'server' | 'client' | 'both';
+export type { GradeRole } from '../model/grade-results.js';
+import type { GradeRole } from '../model/grade-results.js';
 
 const SKIP = new Set(['.git', '__pycache__', 'node_modules', '.venv', '.idea', '.vscode']);
 const MAX_SUBMISSION_BYTES = 20 * 1024 * 1024;

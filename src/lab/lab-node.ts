@@ -1,14 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NodePlan } from '../topology/lab-plan.js';
-import type { ExitInfo, RuntimeNode } from '../runtime/runtime.js';
+import type { RuntimeNode } from '../runtime/runtime.js';
+import { describeExit, type ExitInfo, type ExitReason } from '../model/exit-info.js';
 import { NodeOutput } from '../scenario/node-output.js';
 import type { Transcript } from '../report/transcript.js';
 
-/** Describe an exit the way a person reads it: "code 0", "signal SIGKILL". */
-export function describeExit(e: ExitInfo): string {
-  const what = e.code !== null && e.code !== undefined ? `code ${e.code}` : `signal ${e.signal ?? 'unknown'}`;
-  return e.reason ? `${what}, ${e.reason}` : what;
-}
+export { describeExit } from '../model/exit-info.js';
 
 /**
  * A node of a running lab: the runtime's handle, the output the scenarios match on,
@@ -24,7 +21,7 @@ export class LabNode {
   private printed = 0;
   /** Terminals attached through serveTerminal; each sees what the node prints. */
   private readonly attached = new Set<Socket>();
-  private overLimit?: string;
+  private overLimit?: ExitReason;
 
   constructor(
     readonly plan: NodePlan,
@@ -44,8 +41,8 @@ export class LabNode {
       const limit = plan.outputLimit;
       if (limit !== undefined && this.printed > limit) {
         // Runaway output: keep what was printed up to the cap, stop the node, say why.
-        this.overLimit = `killed by the lab: printed more than ${limit} bytes (output limit)`;
-        this.transcript.note(`--- ${this.overLimit}`);
+        this.overLimit = { kind: 'output-limit', text: `killed by the lab: printed more than ${limit} bytes (output limit)` };
+        this.transcript.note(`--- ${this.overLimit.text}`);
         this.runtime.kill().catch(() => undefined);
       }
     });

@@ -1,45 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
 import { durationMs } from '../topology/duration.js';
+import { compilePattern } from '../topology/pattern.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { RuntimeError } from '../runtime/runtime.js';
-import { runScenario, waitPort, type ScenarioResult, type StepEvent } from '../scenario/run-scenario.js';
+import { runScenario } from '../scenario/run-scenario.js';
+import { waitPort } from '../scenario/wait.js';
+import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
+import type { LabResults, LabStatus } from '../model/lab-results.js';
 import { AbortedError, StepError } from '../scenario/scenario-errors.js';
 import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
 import { registerLab, unregisterLab } from './lab-registry.js';
 
-export type LabStatus = 'passed' | 'failed' | 'error' | 'interrupted';
-
-/** What `lab up` reports, to the terminal and to results.json. */
-export interface LabResults {
-  lab: string;
-  file: string;
-  runId: string;
-  runtime: string;
-  runDir: string;
-  status: LabStatus;
-  startedAt: string;
-  ms: number;
-  phases: Record<string, number>;
-  nodes: {
-    name: string;
-    role: string;
-    ip: string;
-    image?: string;
-    command: string[];
-    id: string;
-    exitCode: number | null;
-    exit?: string;
-    firstOutputMs?: number;
-  }[];
-  scenarios: ScenarioResult[];
-  score: { points: number; max: number };
-  error?: { kind: string; message: string; node?: string; tail?: string; diagnosis?: string };
-}
+export type { LabResults, LabStatus } from '../model/lab-results.js';
 
 /** Progress a person can follow; the CLI prints it on stderr. */
 export interface LabReporter {
@@ -69,14 +47,9 @@ export interface RunLabOptions {
 }
 
 /** Thrown when a node cannot get started: exits at once, never becomes ready. */
-export class NodeStartError extends Error {
-  constructor(
-    message: string,
-    readonly node: string,
-    readonly tail?: string,
-  ) {
-    super(message);
-    this.name = 'NodeStartError';
+export class NodeStartError extends NetlabError {
+  constructor(message: string, node: string, tail?: string) {
+    super(message, { node, tail });
   }
 }
 
@@ -171,10 +144,10 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       interrupted = true;
       reporter.info('interrupted: tearing down');
     } else {
-      const err = e as Error & { node?: string; tail?: string };
+      const err = e as Error & { node?: string; tail?: string; hint?: string };
       const byName = new Map(nodes.map((n) => [n.name, n]));
       const diagnosis = opts.diagnose ? await opts.diagnose((name) => byName.get(name)).catch(() => undefined) : undefined;
-      error = { kind: err.name ?? 'Error', message: err.message, node: err.node, tail: err.tail, diagnosis };
+      error = { kind: err.name ?? 'Error', message: err.message, exitCode: exitCodeOf(e), node: err.node, tail: err.tail, hint: err.hint, diagnosis };
       log.error({ err }, 'lab error');
     }
   } finally {
@@ -267,7 +240,7 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         exited.catch(() => undefined);
         try {
           if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
-          if (ready.output) await Promise.race([n.output.expect(new RegExp(ready.output), timeout, signal, { consume: false }), exited]);
+          if (ready.output) await Promise.race([n.output.expect(compilePattern(ready.output), timeout, signal, { consume: false }), exited]);
         } catch (e) {
           if (n.output.exited !== undefined) {
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());

@@ -1,4 +1,4 @@
-import type { SubmissionGrade } from '../grade/grade-submission.js';
+import type { SubmissionGrade } from '../model/grade-results.js';
 
 const csvCell = (v: string | number) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 const columns = (grades: SubmissionGrade[]) => [...new Set(grades.flatMap((g) => g.scenarios.map((s) => (g.roles.length > 1 ? `${s.role}: ${s.name}` : s.name))))];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GradedScenario, SubmissionGrade } from '../grade/grade-submission.js';
+import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 
 /** A failure as a few plain lines: where, why, what the node printed last. */
 export function failureText(s: GradedScenario): string {

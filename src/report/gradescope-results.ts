@@ -1,4 +1,4 @@
-import type { SubmissionGrade } from '../grade/grade-submission.js';
+import type { SubmissionGrade } from '../model/grade-results.js';
 import { failureText } from './grade-report.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../scenario/run-scenario.js';
+import type { ScenarioResult } from '../model/scenario-result.js';
 
 const esc = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');

@@ -1,16 +1,10 @@
+import { NetlabError, type NetlabErrorOptions } from '../model/netlab-error.js';
 import type { LabPlan, NodePlan } from '../topology/lab-plan.js';
+import type { ExitInfo } from '../model/exit-info.js';
 
 export type RuntimeKind = 'docker' | 'local';
 
-/** How one incarnation of a node's program ended. */
-export interface ExitInfo {
-  code: number | null;
-  signal?: string | null;
-  /** True when the lab stopped or killed it on purpose. */
-  requested?: boolean;
-  /** Why, when the runtime knows more than a code: "out of memory (limit 256m)". */
-  reason?: string;
-}
+export type { ExitInfo } from '../model/exit-info.js';
 
 /** Output as it arrives; the scenario engine matches on this raw stream. */
 export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
@@ -71,12 +65,8 @@ export interface Runtime {
 }
 
 /** Raised when the runtime cannot do what the lab needs: no engine, a port taken, an image missing. */
-export class RuntimeError extends Error {
-  constructor(
-    message: string,
-    readonly node?: string,
-  ) {
-    super(message);
-    this.name = 'RuntimeError';
+export class RuntimeError extends NetlabError {
+  constructor(message: string, node?: string, opts: NetlabErrorOptions = {}) {
+    super(message, { ...opts, node });
   }
 }

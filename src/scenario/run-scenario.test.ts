@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExitInfo, OutputListener, RuntimeNode } from '../runtime/runtime.js';
 import type { ScenarioSpec } from '../topology/topology-schema.js';
+import { describeExit } from '../model/exit-info.js';
 import { NodeOutput } from './node-output.js';
 import { runScenario, type ScenarioHost } from './run-scenario.js';
 
@@ -38,8 +39,11 @@ class FakeNode implements RuntimeNode {
     if (r !== undefined) setTimeout(() => this.say(r), 1);
   }
   exit(code: number) {
+    this.exitWith({ code });
+  }
+  exitWith(e: ExitInfo) {
     this.up = false;
-    this.exits.forEach((l) => l({ code }));
+    this.exits.forEach((l) => l(e));
   }
   async stop() {
     if (this.up) this.exit(143);
@@ -71,9 +75,13 @@ function lab(nodes: FakeNode[]): ScenarioHost {
   const map = new Map(
     nodes.map((n) => {
       const output = new NodeOutput(n.name);
+      const handle: { runtime: RuntimeNode; output: NodeOutput; lastExit?: ExitInfo } = { runtime: n, output };
       n.onOutput((s, c) => output.push(s, c));
-      n.onExit((e) => output.ended(`code ${e.code}`));
-      return [n.name, { runtime: n as RuntimeNode, output }];
+      n.onExit((e) => {
+        handle.lastExit = e;
+        output.ended(describeExit(e)); // as LabNode does: "code 137, killed: out of memory"
+      });
+      return [n.name, handle];
     }),
   );
   return {
@@ -190,5 +198,22 @@ describe('runScenario', () => {
     const r = await run([{ node: 'c1', send: 'logout' }, { node: 'c1', expect: 'Bye', timeout: '5s' }], [c]);
     expect(r.failure!.message).toBe('c1 exited (code 0) before printing /Bye/');
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('exit steps', () => {
+  it('compare the exit code, not its description: code 137 with a reason is code 137', async () => {
+    const c = new FakeNode('c1', '10.0.0.11', () => undefined);
+    const host = lab([c]);
+    const r = runScenario({ name: 'oom', steps: [{ node: 'c1', exit: 137 }] } as ScenarioSpec, host, new AbortController().signal);
+    setTimeout(() => c.exitWith({ code: 137, reason: { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } }), 5);
+    expect((await r).failure).toBeUndefined();
+  });
+
+  it('a different code fails with the structured exit described', async () => {
+    const c = new FakeNode('c1', '10.0.0.11', () => undefined);
+    const r = runScenario({ name: 'x', steps: [{ node: 'c1', exit: 0 }] } as ScenarioSpec, lab([c]), new AbortController().signal);
+    setTimeout(() => c.exitWith({ code: 137, reason: { kind: 'oom', text: 'killed: out of memory' } }), 5);
+    expect((await r).failure?.message).toBe('c1 ended with code 137, killed: out of memory, expected code 0');
   });
 });

@@ -1,20 +1,19 @@
-import { createHash } from 'node:crypto';
 import { durationMs } from '../topology/duration.js';
-import { lookup, render } from '../topology/template.js';
-import { stepPattern } from './step-pattern.js';
-import type { ScenarioSpec, StepShape } from '../topology/topology-schema.js';
-import { ACTIONS } from '../topology/topology-schema.js';
-import type { RuntimeNode } from '../runtime/runtime.js';
-import type { NodeOutput } from './node-output.js';
+import { render } from '../topology/template.js';
+import type { ScenarioSpec } from '../topology/topology-schema.js';
+import type { ScenarioResult, StepEvent, StepRecord } from '../model/scenario-result.js';
 import { AbortedError, StepError } from './scenario-errors.js';
-import { fileStep } from './check-file.js';
+import { EXIT, NetlabError } from '../model/netlab-error.js';
+import { stepPattern } from './step-pattern.js';
+import { describeStep, stepKindOf } from './steps/step-registry.js';
+import type { StepContext, StepNode } from './steps/step-kind.js';
 import { delay, waitPort } from './wait.js';
-export { delay, waitPort } from './wait.js';
-import { describeStep } from './describe-step.js';
+
+type Step = Record<string, unknown>;
 
 /** What the runner needs from a running lab; the lab controller provides it. */
 export interface ScenarioHost {
-  node(name: string): { runtime: RuntimeNode; output: NodeOutput } | undefined;
+  node(name: string): StepNode | undefined;
   /** Record a line typed into a node (for its transcript). */
   typed(node: string, text: string): void;
   /** Names usable in templates: vars, server, nodes, clients. */
@@ -24,55 +23,27 @@ export interface ScenarioHost {
   beforeStart?(node: string): void;
 }
 
-export interface StepEvent {
-  scenario: string;
-  path: string;
-  description: string;
-  status: 'passed' | 'failed';
-  ms: number;
-  error?: string;
-}
-
-export interface StepRecord {
-  path: string;
-  description: string;
-  status: 'passed' | 'failed' | 'skipped';
-  ms: number;
-}
-
-export interface ScenarioResult {
-  name: string;
-  status: 'passed' | 'failed';
-  ms: number;
-  points: number;
-  maxPoints: number;
-  steps: StepRecord[];
-  failure?: {
-    step: string;
-    description: string;
-    message: string;
-    node?: string;
-    tail?: string;
-    stepsLeft: string[];
-    /** What the lab found out about why, when it could (e.g. a server bound to 127.0.0.1). */
-    diagnosis?: string;
-  };
-}
-
 interface Frame {
   vars: Record<string, unknown>;
   signal: AbortSignal;
   defaultTimeout: number;
 }
 
-class StepFailure extends Error {
+interface Run {
+  host: ScenarioHost;
+  scenario: string;
+  records: StepRecord[];
+}
+
+/** A step failed: which one, why, on which node (turned into the scenario's failure). */
+class StepFailure extends NetlabError {
   constructor(
     readonly path: string,
     readonly description: string,
     override readonly cause: Error,
-    readonly node?: string,
+    node?: string,
   ) {
-    super(cause.message);
+    super(cause.message, { exitCode: EXIT.scenarioFailed, node });
   }
 }
 
@@ -80,7 +51,7 @@ class StepFailure extends Error {
  * Runs one scenario's steps against a lab. Steps run in order; a parallel block runs
  * its branches at once and the first failure stops the others. The first failing step
  * ends the scenario, and the result says which step, why, what the node printed last,
- * and which steps never ran.
+ * and which steps never ran. What each step does is its kind's (scenario/steps/).
  */
 export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal: AbortSignal, limitMs?: number): Promise<ScenarioResult> {
   const t0 = performance.now();
@@ -93,8 +64,9 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
   const timer = limitMs ? setTimeout(() => ((overTime = true), ctl.abort()), limitMs) : undefined;
   const frame: Frame = { vars: {}, signal: ctl.signal, defaultTimeout: durationMs(spec.timeout, 10_000) };
   const maxPoints = spec.points ?? 0;
+  const run: Run = { host, scenario: spec.name, records };
   try {
-    await runSteps(spec.steps, '', frame, host, spec.name, records);
+    await runSteps(spec.steps, '', frame, run);
     return { name: spec.name, status: 'passed', ms: performance.now() - t0, points: maxPoints, maxPoints, steps: records };
   } catch (e) {
     if (signal.aborted) throw new AbortedError();
@@ -128,22 +100,18 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
   }
 }
 
-function flattenSteps(steps: StepShape[], prefix: string): { path: string; description: string }[] {
+/** Every step known ahead of time (parallel blocks expanded), for naming the skipped ones. */
+function flattenSteps(steps: Step[], prefix: string): { path: string; description: string }[] {
   return steps.flatMap((s, i) => {
     const path = `${prefix}${i + 1}`;
     const own = { path, description: describeStep(s) };
-    if (s.parallel) {
-      return [own, ...(s.parallel as unknown[]).flatMap((b, j) => flattenSteps(blockSteps(b), `${path}.${j + 1}.`))];
-    }
-    return [own];
+    const blocks = stepKindOf(s)?.listed?.(s) ?? [];
+    return [own, ...blocks.flatMap((b, j) => flattenSteps(b, `${path}.${j + 1}.`))];
   });
 }
 
-function blockSteps(b: unknown): StepShape[] {
-  return Array.isArray(b) ? (b as StepShape[]) : ((b as { steps: StepShape[] }).steps ?? []);
-}
-
-async function runSteps(steps: StepShape[], prefix: string, frame: Frame, host: ScenarioHost, scenario: string, records: StepRecord[]): Promise<void> {
+async function runSteps(steps: Step[], prefix: string, frame: Frame, run: Run): Promise<void> {
+  const { host, scenario, records } = run;
   for (let i = 0; i < steps.length; i++) {
     if (frame.signal.aborted) throw new AbortedError();
     const step = steps[i];
@@ -156,14 +124,16 @@ async function runSteps(steps: StepShape[], prefix: string, frame: Frame, host: 
     } catch {
       /* the step itself will report the template error */
     }
+    const kind = stepKindOf(step);
     const t = performance.now();
     let node: string | undefined;
     try {
+      if (!kind) throw new StepError('a step needs one action');
       node = step.node !== undefined ? render(String(step.node), scope) : undefined;
-      await runStep(step, path, node, scope, frame, host, scenario, records);
+      await kind.run(step, contextFor(step, path, node, scope, frame, run));
       const ms = performance.now() - t;
       records.push({ path, description, status: 'passed', ms });
-      if (!step.parallel && !step.foreach) host.progress?.({ scenario, path, description, status: 'passed', ms });
+      if (!kind.container) host.progress?.({ scenario, path, description, status: 'passed', ms });
     } catch (e) {
       if (e instanceof StepFailure || e instanceof AbortedError) throw e;
       const ms = performance.now() - t;
@@ -174,146 +144,60 @@ async function runSteps(steps: StepShape[], prefix: string, frame: Frame, host: 
   }
 }
 
-function nodeOf(host: ScenarioHost, name: string | undefined, action: string) {
-  if (!name) throw new StepError(`${action} needs node:`);
-  const n = host.node(name);
-  if (!n) throw new StepError(`no node named "${name}"`);
-  return n;
+/** The StepContext a step kind runs with: this step's scope, deadline, node and nesting. */
+function contextFor(step: Step, path: string, nodeName: string | undefined, scope: Record<string, unknown>, frame: Frame, run: Run): StepContext {
+  const { host } = run;
+  const nodeNamed = (name: string): StepNode => {
+    const n = host.node(name);
+    if (!n) throw new StepError(`no node named "${name}"`);
+    return n;
+  };
+  const withVars = (f: Frame, vars?: Record<string, unknown>): Frame => ({ ...f, vars: { ...f.vars, ...vars } });
+  return {
+    path,
+    scope,
+    vars: frame.vars,
+    signal: frame.signal,
+    timeoutMs: durationMs(step.timeout as string | number | undefined, frame.defaultTimeout),
+    render: (v) => render(String(v), scope),
+    node: () => {
+      if (!nodeName) throw new StepError(`${stepKindOf(step)?.kind ?? 'this step'} needs node:`);
+      const n = nodeNamed(nodeName);
+      // A live view: lastExit is read when the step looks, not when it asked for the node.
+      return {
+        name: nodeName,
+        get runtime() {
+          return n.runtime;
+        },
+        get output() {
+          return n.output;
+        },
+        get lastExit() {
+          return n.lastExit;
+        },
+      };
+    },
+    nodeNamed,
+    typed: (node, line) => host.typed(node, line),
+    beforeStart: (node) => host.beforeStart?.(node),
+    pattern: stepPattern,
+    waitPort: (address, port, ms) => waitPort(address, port, ms, frame.signal),
+    delay: (ms) => delay(ms, frame.signal),
+    runSteps: (steps, prefix, vars) => runSteps(steps, prefix, withVars(frame, vars), run),
+    runParallel: (blocks) => runParallel(blocks, path, frame, run),
+  };
 }
 
-function names(v: unknown, scope: Record<string, unknown>): string[] {
-  return (Array.isArray(v) ? v : [v]).map((x) => render(String(x), scope));
-}
-
-async function runStep(
-  step: StepShape,
-  path: string,
-  nodeName: string | undefined,
-  scope: Record<string, unknown>,
-  frame: Frame,
-  host: ScenarioHost,
-  scenario: string,
-  records: StepRecord[],
-): Promise<void> {
-  const action = ACTIONS.find((k) => step[k] !== undefined)!;
-  const timeout = durationMs(step.timeout as string | number | undefined, frame.defaultTimeout);
-  const r = (v: unknown) => render(String(v), scope);
-  switch (action) {
-    case 'send': {
-      const n = nodeOf(host, nodeName, 'send');
-      const line = r(step.send);
-      host.typed(nodeName!, line);
-      try {
-        await n.runtime.write(`${line}\n`);
-      } catch {
-        throw new StepError(`${nodeName} is not running (${n.output.exited ?? 'not started'}); cannot type "${line}"`, n.output.tail());
-      }
-      return;
-    }
-    case 'expect': {
-      const n = nodeOf(host, nodeName, 'expect');
-      const m = await n.output.expect(stepPattern(r(step.expect), step.literal as boolean), timeout, frame.signal);
-      Object.assign(frame.vars, m.groups);
-      return;
-    }
-    case 'absent': {
-      const n = nodeOf(host, nodeName, 'absent');
-      const hit = await n.output.absent(stepPattern(r(step.absent), step.literal as boolean), durationMs(step.timeout as string, 1000), frame.signal);
-      if (hit !== undefined) throw new StepError(`${nodeName} printed "${hit}", which must not appear`, n.output.tail());
-      return;
-    }
-    case 'file':
-      return fileStep(step, nodeOf(host, nodeName, 'file'), r, frame);
-    case 'digest': {
-      const n = nodeOf(host, nodeName, 'digest');
-      const file = r(step.digest);
-      const data = await n.runtime.readFile(file);
-      if (!data) throw new StepError(`${nodeName} has no file ${file}`);
-      if (!step.as) throw new StepError('digest needs as: NAME');
-      frame.vars[String(step.as)] = createHash('sha256').update(data).digest('hex');
-      return;
-    }
-    case 'exit': {
-      const n = nodeOf(host, nodeName, 'exit');
-      const code = await n.output.waitEnd(timeout, frame.signal);
-      if (step.exit !== 'any' && code !== `code ${step.exit}`) {
-        throw new StepError(`${nodeName} ended with ${code}, expected code ${step.exit}`, n.output.tail());
-      }
-      return;
-    }
-    case 'start':
-    case 'restart':
-      await Promise.all(
-        names(step[action], scope).map(async (name) => {
-          const n = nodeOf(host, name, action);
-          if (action === 'restart') await n.runtime.stop();
-          host.beforeStart?.(name);
-          await n.runtime.start();
-        }),
-      );
-      return;
-    case 'stop':
-    case 'kill':
-      await Promise.all(names(step[action], scope).map((name) => (action === 'stop' ? nodeOf(host, name, action).runtime.stop() : nodeOf(host, name, action).runtime.kill())));
-      return;
-    case 'wait_port': {
-      const n = nodeOf(host, nodeName, 'wait_port');
-      await waitPort(n.runtime.address, Number(step.wait_port), timeout, frame.signal);
-      return;
-    }
-    case 'discard':
-      for (const name of names(step.discard, scope)) nodeOf(host, name, 'discard').output.discard();
-      return;
-    case 'sleep':
-      await delay(durationMs(step.sleep as string, 0), frame.signal);
-      return;
-    case 'set':
-      for (const [k, v] of Object.entries(step.set as Record<string, unknown>)) frame.vars[k] = typeof v === 'string' ? r(v) : v;
-      return;
-    case 'exec': {
-      const n = nodeOf(host, nodeName, 'exec');
-      const argv = (step.exec as string[]).map(r);
-      const res = await n.runtime.exec(argv, timeout);
-      if (step.as) frame.vars[String(step.as)] = res.output.trim();
-      if (res.code !== 0) throw new StepError(`${argv.join(' ')} exited with code ${res.code}`, res.output.slice(-300));
-      return;
-    }
-    case 'parallel':
-      return runParallel((step.parallel as unknown[]).map((b) => blockSteps(b)), path, frame, host, scenario, records, (frame) => frame);
-    case 'foreach': {
-      const fe = step.foreach as { items: unknown; as: string; parallel?: boolean; steps: StepShape[] };
-      const items = typeof fe.items === 'string' ? lookup(scope, fe.items.replace(/^\{\{\s*|\s*\}\}$/g, '')) : fe.items;
-      if (!Array.isArray(items)) throw new StepError(`foreach items is not a list: ${String(fe.items)}`);
-      const withItem = (f: Frame, item: unknown): Frame => ({ ...f, vars: { ...f.vars, [fe.as]: item } });
-      if (fe.parallel) {
-        return runParallel(items.map(() => fe.steps), path, frame, host, scenario, records, (f, j) => withItem(f, items[j]));
-      }
-      for (let j = 0; j < items.length; j++) {
-        await runSteps(fe.steps, `${path}.${j + 1}.`, withItem(frame, items[j]), host, scenario, records);
-      }
-      return;
-    }
-  }
-}
-
-async function runParallel(
-  blocks: StepShape[][],
-  path: string,
-  frame: Frame,
-  host: ScenarioHost,
-  scenario: string,
-  records: StepRecord[],
-  frameFor: (f: Frame, index: number) => Frame,
-): Promise<void> {
+async function runParallel(blocks: { steps: Step[]; vars?: Record<string, unknown> }[], path: string, frame: Frame, run: Run): Promise<void> {
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
   frame.signal.addEventListener('abort', onAbort, { once: true });
   let first: unknown;
   await Promise.all(
-    blocks.map(async (steps, j) => {
-      const f = frameFor({ ...frame, vars: { ...frame.vars }, signal: ctl.signal }, j);
+    blocks.map(async (b, j) => {
+      const f: Frame = { ...frame, vars: { ...frame.vars, ...b.vars }, signal: ctl.signal };
       try {
-        await runSteps(steps, `${path}.${j + 1}.`, f, host, scenario, records);
+        await runSteps(b.steps, `${path}.${j + 1}.`, f, run);
       } catch (e) {
         // A sibling stopped by our own abort reports AbortedError: not the cause.
         if (!(e instanceof AbortedError) || frame.signal.aborted) first ??= e;

@@ -4,6 +4,7 @@ import { hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
 import { compilePattern } from './pattern.js';
+import { stepKindOf } from '../scenario/steps/step-registry.js';
 import type { GradingSpec, LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
 
 /** One file to place in a node's working folder before it starts. */
@@ -177,34 +178,41 @@ function checkTemplates(plan: LabPlan, ctx: PlanContext): void {
   }
 }
 
-/** Steps that name a node literally must name one that exists. */
+/**
+ * Before anything runs: each step's literal node names must exist and its literal
+ * patterns must compile, and a node's ready.output must compile the way step patterns do.
+ * What each step names comes from its kind (scenario/steps/), so new kinds need no change here.
+ */
 function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
   const names = new Set(plan.nodes.map((n) => n.name));
+  for (const n of plan.nodes) {
+    const out = n.ready?.output;
+    if (out === undefined) continue;
+    try {
+      compilePattern(out);
+    } catch (e) {
+      throw ctx.map.error(`not a valid regular expression: ${(e as Error).message}`, [...n.where, 'ready', 'output']);
+    }
+  }
   const visit = (steps: unknown[], path: PropertyKey[]) => {
     steps.forEach((raw, i) => {
       const step = raw as Record<string, unknown>;
       const here = [...path, i];
-      for (const key of ['expect', 'absent', 'contains', 'not_contains']) {
-        const v = step[key];
-        if (typeof v !== 'string' || v.includes('{{')) continue;
+      const refs = stepKindOf(step)?.refs?.(step) ?? {};
+      for (const p of refs.patterns ?? []) {
+        if (typeof p.text !== 'string' || p.text.includes('{{')) continue;
         try {
-          compilePattern(v, step.literal === true);
+          compilePattern(p.text, p.literal === true);
         } catch (e) {
-          throw ctx.scenarioMap.error(`not a valid regular expression: ${(e as Error).message}`, [...here, key]);
+          throw ctx.scenarioMap.error(`not a valid regular expression: ${(e as Error).message}`, [...here, p.key]);
         }
       }
-      for (const key of ['node', 'start', 'stop', 'kill', 'restart', 'discard']) {
-        const v = step[key];
-        for (const name of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
-          if (typeof name === 'string' && !name.includes('{{') && !names.has(name)) {
-            throw ctx.scenarioMap.error(`no node named "${name}" (nodes: ${[...names].join(', ')})`, [...here, key]);
-          }
+      for (const { key, name } of refs.nodes ?? []) {
+        if (typeof name === 'string' && !name.includes('{{') && !names.has(name)) {
+          throw ctx.scenarioMap.error(`no node named "${name}" (nodes: ${[...names].join(', ')})`, [...here, key]);
         }
       }
-      const par = step.parallel as unknown[] | undefined;
-      par?.forEach((b, j) => visit(Array.isArray(b) ? b : (b as { steps: unknown[] }).steps, [...here, 'parallel', j, ...(Array.isArray(b) ? [] : ['steps'])]));
-      const fe = step.foreach as { steps: unknown[] } | undefined;
-      if (fe) visit(fe.steps, [...here, 'foreach', 'steps']);
+      for (const c of refs.children ?? []) visit(c.steps, [...here, ...c.path]);
     });
   };
   plan.scenarios.forEach((s, i) => visit(s.steps, [...ctx.scenarioRoot, i, 'steps']));

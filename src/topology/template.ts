@@ -1,14 +1,11 @@
+import { NetlabError } from '../model/netlab-error.js';
+
 /**
  * `{{ path.to.value }}` substitution, and nothing more: no code runs, so a topology
  * file from anyone is safe to render. An unknown name is an error, not an empty string,
  * because a silently empty server address is the worst kind of bug to find in a lab.
  */
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
+export class TemplateError extends NetlabError {}
 
 const TAG = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|\s*(re)\s*)?\}\}/g;
 

@@ -1,8 +1,10 @@
+import { NetlabError } from '../model/netlab-error.js';
+
 /**
  * Bad input in a topology file. Carries where it is (file, line, key path) so the
  * CLI can say exactly what to fix; the CLI maps it to exit code 2.
  */
-export class TopologyError extends Error {
+export class TopologyError extends NetlabError {
   constructor(
     message: string,
     readonly file: string,
@@ -10,7 +12,10 @@ export class TopologyError extends Error {
     readonly key?: string,
   ) {
     super(message);
-    this.name = 'TopologyError';
+  }
+
+  override describe(): string {
+    return this.toString();
   }
 
   /** "file:line: key: message", the form editors and terminals make clickable. */

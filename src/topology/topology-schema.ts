@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { Step, stepJsonSchemas } from '../scenario/steps/step-registry.js';
+import { Duration, TemplateString } from './step-fields.js';
 
 /**
  * The topology file, described once with zod: the same description validates files
@@ -8,12 +10,7 @@ import { z } from 'zod';
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
-/** "10s", "500ms", "2m", "1.5s", or a number of seconds. */
-export const Duration = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as 500ms, 10s or 2m')])
-  .describe('A duration: a number of seconds, or a string such as 500ms, 10s, 2m');
-
-const TemplateString = z.string().describe('Text; {{ server.ip }}, {{ nodes.NAME.ip }}, {{ self.ip }}, {{ vars.X }} are replaced');
+export { Duration } from './step-fields.js';
 
 const FileSource = z.union([
   z.string().describe('The file contents, inline'),
@@ -76,98 +73,10 @@ export const ClientGroup = z.strictObject({
 
 export const NodeDefaults = z.strictObject(nodeFields);
 
-const StepBase = {
-  name: z.string().optional().describe('What this step checks, shown in reports'),
-  node: TemplateString.optional().describe('The node the step acts on'),
-  timeout: Duration.optional().describe('Deadline for this step (default: the scenario timeout)'),
-};
+export { ACTIONS, Step } from '../scenario/steps/step-registry.js';
 
-export interface StepShape {
-  [k: string]: unknown;
-}
-
-const NodeList = z.union([TemplateString, z.array(TemplateString)]);
-
-export const Step: z.ZodType<StepShape> = z.lazy(() =>
-  z
-    .strictObject({
-      ...StepBase,
-      send: TemplateString.optional().describe('Type this line (a newline is added) into the node stdin'),
-      expect: TemplateString.optional().describe(
-        'Wait for output matching this regular expression; named groups (?<x>...) become variables',
-      ),
-      literal: z.boolean().optional().describe('expect is plain text, not a regular expression'),
-      absent: TemplateString.optional().describe('Fail if output matching this pattern appears during timeout (default 1s)'),
-      file: TemplateString.optional().describe("A path (or glob) in the node's working folder"),
-      contains: TemplateString.optional(),
-      not_contains: TemplateString.optional(),
-      exists: z.boolean().optional(),
-      sha256: TemplateString.optional().describe('The file must have this SHA-256 (hex)'),
-      within: Duration.optional().describe('For file checks: keep checking until true or this long has passed'),
-      digest: TemplateString.optional().describe('Compute the SHA-256 of this file into the variable named by as'),
-      as: z.string().optional(),
-      exit: z.union([z.number().int(), z.literal('any')]).optional().describe('Wait for the node to exit with this code'),
-      start: NodeList.optional(),
-      stop: NodeList.optional(),
-      kill: NodeList.optional(),
-      restart: NodeList.optional(),
-      wait_port: z.number().int().min(1).max(65535).optional().describe('Wait until this TCP port accepts connections'),
-      discard: NodeList.optional().describe('Forget output printed so far, so later expect/absent steps only see what comes next'),
-      sleep: Duration.optional().describe('Let time pass, for protocol timers (never for readiness)'),
-      set: z.record(z.string(), z.union([z.string(), z.number()])).optional().describe('Set variables'),
-      exec: z.array(TemplateString).optional().describe('Run a command inside the node; output is matched by expect'),
-      parallel: z.array(Block).optional().describe('Blocks run at the same time'),
-      foreach: z
-        .strictObject({
-          items: z.union([z.array(z.unknown()), TemplateString]),
-          as: z.string().regex(/^[a-z_][a-z0-9_]*$/i),
-          parallel: z.boolean().optional(),
-          steps: z.array(Step),
-        })
-        .optional()
-        .describe('Repeat steps for each item, one after another or all at once'),
-    })
-    .superRefine((step, ctx) => {
-      const actions = ACTIONS.filter((k) => (step as Record<string, unknown>)[k] !== undefined);
-      if (actions.length !== 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            actions.length === 0
-              ? `a step needs one action: ${ACTIONS.join(', ')}`
-              : `a step has one action, this one has ${actions.join(' and ')}`,
-        });
-      }
-    }),
-);
-
-/** Keys that make a step what it is; exactly one per step. */
-export const ACTIONS = [
-  'send',
-  'expect',
-  'absent',
-  'file',
-  'digest',
-  'exit',
-  'start',
-  'stop',
-  'kill',
-  'restart',
-  'wait_port',
-  'discard',
-  'sleep',
-  'set',
-  'exec',
-  'parallel',
-  'foreach',
-] as const;
-
-export const Block: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.array(Step),
-    z.strictObject({ name: z.string().optional(), steps: z.array(Step) }),
-  ]),
-);
+/** A step as the runner and checks see it: one action key and that kind's keys. */
+export type StepShape = Record<string, unknown>;
 
 export const Scenario = z.strictObject({
   name: z.string().min(1),
@@ -228,5 +137,18 @@ export type GradingSpec = z.output<typeof Grading>;
 
 /** The JSON Schema of a topology file, for editors. */
 export function topologyJsonSchema(): unknown {
-  return z.toJSONSchema(Topology, { io: 'input', unrepresentable: 'any' });
+  // Steps validate through the registry (one kind's strict schema per step); for editors
+  // they are described as "one of" the kinds, defined once under $defs.Step.
+  const ref = '#/$defs/Step';
+  const json = z.toJSONSchema(Topology, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (c) => {
+      if ((c.zodSchema as unknown) !== Step) return;
+      for (const key of Object.keys(c.jsonSchema)) delete (c.jsonSchema as Record<string, unknown>)[key];
+      (c.jsonSchema as Record<string, unknown>).$ref = ref;
+    },
+  }) as Record<string, unknown> & { $defs?: Record<string, unknown> };
+  json.$defs = { ...(json.$defs ?? {}), Step: { anyOf: stepJsonSchemas(ref) } };
+  return json;
 }

@@ -72,7 +72,7 @@ export class DockerNode implements RuntimeNode {
         // Let the last output through before reporting the exit.
         await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
         const oom = await this.container.inspect().then((i) => i.State?.OOMKilled, () => false);
-        this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? 'killed: out of memory (memory limit reached)' : undefined });
+        this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined });
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );

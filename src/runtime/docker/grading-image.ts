@@ -19,6 +19,7 @@ import type Docker from 'dockerode';
 import { hashEntries, type BuildContext, type ContextEntry } from './image-context.js';
 import { IMAGE_LABEL, imageBuildSteps, inspectImage, type ImageBuildSteps } from './image-build-steps.js';
 import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs } from './grading-rootfs.js';
+import { ImageError } from '../../images/image-error.js';
 
 /** Where grading images are tagged (`:<hash12>` and `:latest`). */
 export const GRADING_REPOSITORY = 'netlab/grading';
@@ -56,12 +57,7 @@ export interface GradingImage {
 }
 
 /** The grading image's error: every failure of ensureGradingImage, with the step that failed. */
-export class GradingImageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GradingImageError';
-  }
-}
+export class GradingImageError extends ImageError {}
 
 /** Where the debootstrap tree is cached: it takes minutes to make, so it outlives images. */
 export function defaultCacheDir(projectRoot: string): string {

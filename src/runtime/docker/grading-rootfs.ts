@@ -15,6 +15,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, copyFile, lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BaseEntry } from './local-base.js';
+import { ImageError } from '../../images/image-error.js';
 
 /** Bumped when the debootstrap invocation or the way the tree is packed changes. */
 export const GRADING_BASE_LAYOUT_VERSION = 1;
@@ -67,12 +68,7 @@ export const EXCLUDED_FILES: readonly string[] = [
   ROOTFS_MARKER,
 ];
 
-export class RootfsError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RootfsError';
-  }
-}
+export class RootfsError extends ImageError {}
 
 /** Debian's name for a Node architecture. */
 export function debianArch(nodeArch: string = process.arch): string {

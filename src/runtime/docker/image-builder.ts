@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import { describe, follow, IMAGE_LABEL, imageBuildSteps, inspectImage, splitRef, type ImageBuildSteps } from './image-build-steps.js';
 import { clearPullFailure, PULL_FAILURE_TTL_MS, recentPullFailure, recordPullFailure } from './image-pull-marker.js';
 import { gatherLocalBaseInputs, localBaseIdentity, planLocalBase } from './local-base.js';
+import { ImageError } from '../../images/image-error.js';
 
 /** The preferred base: the official Node image, when present locally or pullable. */
 export const DEFAULT_OFFICIAL_BASE = 'node:20-bookworm-slim';
@@ -49,12 +50,7 @@ export interface BuiltImage {
 }
 
 /** The lab image's error: every failure of ensureLabImage, with the step that failed. */
-export class ImageBuildError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ImageBuildError';
-  }
-}
+export class ImageBuildError extends ImageError {}
 
 function labTagFor(repository: string, contextHash: string, baseDescriptor: string): string {
   const h = createHash('sha256').update(`${contextHash}\0${baseDescriptor}`).digest('hex');

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import tar from 'tar-stream';
+import { ImageError } from '../../images/image-error.js';
 
 /** Top-level files that must exist. */
 export const CONTEXT_FILES = ['Dockerfile', 'package.json'] as const;
@@ -29,7 +30,7 @@ export interface BuildContext {
   hash: string;
 }
 
-export class ContextError extends Error {}
+export class ContextError extends ImageError {}
 
 function normMode(mode: number, isDir: boolean): number {
   return isDir || mode & 0o111 ? 0o755 : 0o644;

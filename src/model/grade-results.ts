@@ -1,0 +1,23 @@
+import type { ScenarioResult } from './scenario-result.js';
+
+/** The place a submission takes in the lab: the server, the clients, or both. */
+export type GradeRole = 'server' | 'client' | 'both';
+
+/** One scenario as graded: the lab's result, named for the role the submission played. */
+export interface GradedScenario extends ScenarioResult {
+  role: GradeRole;
+}
+
+/** One submission's grade, as the report writers (src/report/) and Gradescope see it. */
+export interface SubmissionGrade {
+  submission: string;
+  dir: string;
+  roles: GradeRole[];
+  language?: string;
+  score: number;
+  max: number;
+  ms: number;
+  scenarios: GradedScenario[];
+  /** Per role: the lab run folder and, when the lab itself could not run, why. */
+  runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
+}

@@ -1,0 +1,46 @@
+import type { ScenarioResult } from './scenario-result.js';
+
+export type LabStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** How one node ran, for results.json. */
+export interface NodeSummary {
+  name: string;
+  role: string;
+  ip: string;
+  image?: string;
+  command: string[];
+  id: string;
+  exitCode: number | null;
+  /** How it ended, as a person reads it ("code 137, killed: out of memory"). */
+  exit?: string;
+  firstOutputMs?: number;
+}
+
+/** Why a run stopped before its verdict: the error's class, message and exit code. */
+export interface LabError {
+  kind: string;
+  message: string;
+  /** The exit code `lab up` ends with for it (2 bad input or environment, 3 internal). */
+  exitCode: number;
+  node?: string;
+  tail?: string;
+  diagnosis?: string;
+  hint?: string;
+}
+
+/** What `lab up` reports, to the terminal and to results.json. */
+export interface LabResults {
+  lab: string;
+  file: string;
+  runId: string;
+  runtime: string;
+  runDir: string;
+  status: LabStatus;
+  startedAt: string;
+  ms: number;
+  phases: Record<string, number>;
+  nodes: NodeSummary[];
+  scenarios: ScenarioResult[];
+  score: { points: number; max: number };
+  error?: LabError;
+}

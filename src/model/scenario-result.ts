@@ -1,0 +1,40 @@
+/** One step as it went, for results.json, junit.xml and grade reports. */
+export interface StepRecord {
+  path: string;
+  description: string;
+  status: 'passed' | 'failed' | 'skipped';
+  ms: number;
+}
+
+/** A step that just finished, for progress output. */
+export interface StepEvent {
+  scenario: string;
+  path: string;
+  description: string;
+  status: 'passed' | 'failed';
+  ms: number;
+  error?: string;
+}
+
+/** How one scenario went: every step, and for a failure which step, why, and what was left. */
+export interface ScenarioResult {
+  name: string;
+  status: 'passed' | 'failed';
+  ms: number;
+  points: number;
+  maxPoints: number;
+  steps: StepRecord[];
+  failure?: ScenarioFailure;
+}
+
+/** Why a scenario failed, as a person needs it to fix the program. */
+export interface ScenarioFailure {
+  step: string;
+  description: string;
+  message: string;
+  node?: string;
+  tail?: string;
+  stepsLeft: string[];
+  /** What the lab found out about why, when it could (e.g. a server bound to 127.0.0.1). */
+  diagnosis?: string;
+}
