@@ -44,7 +44,8 @@ export class DockerRuntime implements Runtime {
             if (!img.reused) opts.log(`built image ${img.tag} in ${(img.ms / 1000).toFixed(1)}s`);
           })
         : Promise.resolve();
-    const progress = (m: string) => quietBuild(m) || opts.log(m);
+    const images = opts.logger.child({ component: 'images' });
+    const progress = (m: string) => (quietBuild(m) ? images.debug(m) : opts.log(m));
     const imageWork = Promise.all([
       own(LAB_IMAGE_ALIAS, () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
       own(GRADING_IMAGE_ALIAS, () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
