@@ -4,8 +4,8 @@ import { hostAddress, ipToInt, overlaps, parseSubnet, type Subnet } from '../../
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
-import { ensureLabImage } from './image-builder.js';
-import { ensureGradingImage } from './grading-image.js';
+import { ensureLabImage } from '../../images/node-image.js';
+import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
 
