@@ -13,7 +13,7 @@ import type Docker from 'dockerode';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime, dockerClient, pingDocker } from '../runtime/choose-runtime.js';
 import { runLab, type LabReporter } from '../lab/run-lab.js';
-import { ensureLabImage } from '../runtime/docker/image-builder.js';
+import { ensureLabImage } from '../images/node-image.js';
 import { removeByLabel } from '../runtime/docker/docker-labels.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import pino from 'pino';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime, runtimeOf } from '../runtime/choose-runtime.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
@@ -37,7 +39,9 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
   const runtime = async () => runtimeOf(kind, projectRoot);
   const outRoot = resolve(o.out ?? join('grades', plan.name));
-  const common = { plan, roles, runtime, projectRoot, signal, outRoot };
+  mkdirSync(outRoot, { recursive: true });
+  const logger = pino({ base: { lab: plan.name }, level: 'debug' }, pino.destination({ dest: join(outRoot, 'grading.log'), sync: true }));
+  const common = { plan, roles, runtime, projectRoot, signal, outRoot, logger };
 
   if (o.submission) {
     const g = await gradeInto({ ...common, submissionDir: o.submission, reporter: new TerminalReporter() });

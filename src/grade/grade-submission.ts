@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { basename, join, resolve } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -20,6 +21,8 @@ export interface GradeOptions {
   outDir: string;
   signal: AbortSignal;
   reporter: LabReporter;
+  /** The grading log (grades/<lab>/grading.log): what was detected, how each role went. */
+  logger?: Logger;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -34,11 +37,14 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
   const dir = resolve(opts.submissionDir);
   const name = basename(dir);
   const grade: SubmissionGrade = { submission: name, dir, roles: opts.roles, score: 0, max: 0, ms: 0, scenarios: [], runs: [] };
+  const log = opts.logger?.child({ submission: name });
   let launch;
   try {
     launch = detectSubmission(dir);
     grade.language = launch.language;
+    log?.info({ language: launch.language }, 'submission detected');
   } catch (e) {
+    log?.warn({ err: e }, 'submission not gradable');
     for (const role of opts.roles) {
       grade.runs.push({ role, error: (e as Error).message });
       grade.scenarios.push(...opts.plan.scenarios.map((s) => zero(s.name, s.points ?? 0, role, (e as Error).message)));
@@ -85,8 +91,10 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail));
       }
       grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
+      log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');
     } catch (e) {
       if (opts.signal.aborted) throw e;
+      log?.error({ role, err: e }, 'role could not be graded');
       grade.runs.push({ role, runDir: results?.runDir, error: (e as Error).message });
       grade.scenarios.push(...opts.plan.scenarios.map((s) => zero(s.name, s.points ?? 0, role, (e as Error).message)));
     }

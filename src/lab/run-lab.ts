@@ -68,7 +68,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   const t0 = performance.now();
   const runId = Math.random().toString(16).slice(2, 10);
   const runDir = makeRunDir(opts.runsDir, `${plan.name}-${stamp(started)}`);
-  const log = pino({ base: { lab: plan.name, run: runId } }, pino.destination({ dest: join(runDir, 'controller.log'), sync: true }));
+  const log = pino({ base: { lab: plan.name, run: runId }, level: 'debug' }, pino.destination({ dest: join(runDir, 'controller.log'), sync: true }));
   const phases: Record<string, number> = {};
   const nodes: LabNode[] = [];
   const transcripts: Transcript[] = [];
@@ -91,7 +91,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
 
   try {
     addresses = await timed('prepare', () =>
-      runtime.prepare(plan, { runId, runDir, signal, log: (m) => (reporter.info(m), log.info(m)) }),
+      runtime.prepare(plan, { runId, runDir, signal, log: (m) => (reporter.info(m), log.info(m)), logger: log.child({ component: 'runtime' }) }),
     );
     Object.assign(phases, roundAll(runtime.phases));
     throwIfAborted(signal);

@@ -1,5 +1,6 @@
 import { NetlabError, type NetlabErrorOptions } from '../model/netlab-error.js';
 import type { LabPlan, NodePlan } from '../topology/lab-plan.js';
+import type { Logger } from 'pino';
 import type { ExitInfo } from '../model/exit-info.js';
 
 export type RuntimeKind = 'docker' | 'local';
@@ -45,7 +46,10 @@ export interface LabRuntimeOptions {
   runId: string;
   runDir: string;
   signal: AbortSignal;
+  /** A line for the person watching (also written to the controller log). */
   log: (message: string) => void;
+  /** The run's structured log (controller.log); runtimes and image builders log their details here. */
+  logger: Logger;
 }
 
 /**

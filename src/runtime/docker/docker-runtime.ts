@@ -4,8 +4,8 @@ import { hostAddress, ipToInt, overlaps, parseSubnet, type Subnet } from '../../
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
-import { ensureLabImage } from './image-builder.js';
-import { ensureGradingImage } from './grading-image.js';
+import { ensureLabImage } from '../../images/node-image.js';
+import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
 
@@ -44,7 +44,8 @@ export class DockerRuntime implements Runtime {
             if (!img.reused) opts.log(`built image ${img.tag} in ${(img.ms / 1000).toFixed(1)}s`);
           })
         : Promise.resolve();
-    const progress = (m: string) => quietBuild(m) || opts.log(m);
+    const images = opts.logger.child({ component: 'images' });
+    const progress = (m: string) => (quietBuild(m) ? images.debug(m) : opts.log(m));
     const imageWork = Promise.all([
       own(LAB_IMAGE_ALIAS, () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
       own(GRADING_IMAGE_ALIAS, () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),

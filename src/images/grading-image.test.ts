@@ -39,7 +39,7 @@ import { defaultCacheDir, ensureGradingImage, GradingImageError, gradingDockerfi
 import { packLocalBase } from './local-base.js';
 import { dockerGate, readTar, runContainer } from './image-test-helpers.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {

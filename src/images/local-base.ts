@@ -11,7 +11,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import tar from 'tar-stream';
+import { packTree, type TreeEntry } from './tar-packer.js';
 
 const execFileP = promisify(execFile);
 
@@ -37,12 +37,8 @@ export const ETC_NSSWITCH =
   'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n' +
   'protocols: files\nservices: files\n';
 
-export type BaseEntry =
-  | { kind: 'dir'; path: string; mode: number }
-  /** A regular file whose bytes come from `source` on the host (symlinks already resolved). */
-  | { kind: 'file'; path: string; mode: number; source: string; size: number }
-  | { kind: 'content'; path: string; mode: number; data: string }
-  | { kind: 'symlink'; path: string; target: string };
+/** An entry of the local base (the packer's TreeEntry). */
+export type BaseEntry = TreeEntry;
 
 export interface HostFile {
   /** Where the file goes in the image (an absolute path). */
@@ -226,40 +222,5 @@ export async function localBaseIdentity(opts: GatherOptions = {}): Promise<{ ver
   return { version: process.version.replace(/^v/, ''), hash8: h.digest('hex').slice(0, 8) };
 }
 
-const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
-
-/**
- * Streams the base as an uncompressed tar. File contents are read lazily, one at a time.
- * Errors (e.g. a library vanished) destroy the returned stream.
- */
-export function packLocalBase(entries: readonly BaseEntry[]): NodeJS.ReadableStream {
-  const pack = tar.pack();
-  const header = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: FIXED_MTIME };
-  (async () => {
-    for (const e of entries) {
-      const name = e.path.replace(/^\/+/, '');
-      switch (e.kind) {
-        case 'dir':
-          pack.entry({ ...header, name: `${name}/`, type: 'directory', mode: e.mode });
-          break;
-        case 'symlink':
-          pack.entry({ ...header, name, type: 'symlink', linkname: e.target, mode: 0o777 });
-          break;
-        case 'content': {
-          pack.entry({ ...header, name, type: 'file', mode: e.mode }, e.data);
-          break;
-        }
-        case 'file': {
-          const st = await stat(e.source);
-          if (st.size !== e.size) throw new Error(`${e.source} changed size while packing`);
-          const sink = pack.entry({ ...header, name, type: 'file', mode: e.mode, size: e.size });
-          await pipeline(createReadStream(e.source), sink);
-          break;
-        }
-      }
-    }
-    pack.finalize();
-  })().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
-  // tar-stream packs are streamx streams; they pipe into Node writables (the HTTP request).
-  return pack as unknown as NodeJS.ReadableStream;
-}
+/** The base as an uncompressed tar stream: the one packer (tar-packer.ts). */
+export const packLocalBase = packTree;

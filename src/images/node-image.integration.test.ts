@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLabImage, type BuiltImage, type ImageBuildOptions } from './image-builder.js';
+import { ensureLabImage, type BuiltImage, type ImageBuildOptions } from './node-image.js';
 import { dockerGate, runContainer } from './image-test-helpers.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const docker = new Docker();
 
 const { unreachable, requireDocker } = await dockerGate(docker, 'image-builder integration tests');

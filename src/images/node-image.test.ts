@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ensureLabImage, ImageBuildError } from './image-builder.js';
+import { ensureLabImage, ImageBuildError } from './node-image.js';
 import { pullMarkerPath, recordPullFailure } from './image-pull-marker.js';
 import { localBaseIdentity } from './local-base.js';
 

@@ -19,7 +19,7 @@ import type Docker from 'dockerode';
 import { hashEntries, type BuildContext, type ContextEntry } from './image-context.js';
 import { IMAGE_LABEL, imageBuildSteps, inspectImage, type ImageBuildSteps } from './image-build-steps.js';
 import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs } from './grading-rootfs.js';
-import { ImageError } from '../../images/image-error.js';
+import { ImageError } from './image-error.js';
 
 /** Where grading images are tagged (`:<hash12>` and `:latest`). */
 export const GRADING_REPOSITORY = 'netlab/grading';

@@ -124,12 +124,13 @@ describe('collectContext', () => {
     expect(items.get('dist/apps/chat/main.js')!.data.toString()).toBe('console.log(1);\n');
   });
 
-  it('hashes a few hundred files quickly', async () => {
+  // Speed is the benchmark's business (npm run bench); a test only checks what was collected.
+  it('collects a few hundred files in nested folders, in a stable order', async () => {
     for (let i = 0; i < 400; i++) await put(`dist/apps/gen/d${i % 20}/f${i}.js`, `export const x = ${i};\n`.repeat(20));
-    const t0 = performance.now();
     const ctx = await collectContext(root);
-    const ms = performance.now() - t0;
     expect(ctx.entries.filter((e) => e.kind === 'file').length).toBe(405);
-    expect(ms).toBeLessThan(500);
+    const rels = ctx.entries.map((e) => e.rel);
+    expect(rels.indexOf('dist/apps/gen/d0')).toBeLessThan(rels.indexOf('dist/apps/gen/d0/f0.js'));
+    expect((await collectContext(root)).hash).toBe(ctx.hash);
   });
 });

@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import { describe, follow, IMAGE_LABEL, imageBuildSteps, inspectImage, splitRef, type ImageBuildSteps } from './image-build-steps.js';
 import { clearPullFailure, PULL_FAILURE_TTL_MS, recentPullFailure, recordPullFailure } from './image-pull-marker.js';
 import { gatherLocalBaseInputs, localBaseIdentity, planLocalBase } from './local-base.js';
-import { ImageError } from '../../images/image-error.js';
+import { ImageError } from './image-error.js';
 
 /** The preferred base: the official Node image, when present locally or pullable. */
 export const DEFAULT_OFFICIAL_BASE = 'node:20-bookworm-slim';

@@ -1,0 +1,97 @@
+// What the grading base is made of (suite, variant, packages, what is left out) and its
+// identity hash: the one description debootstrap, the cache and the packer all follow.
+import { createHash } from 'node:crypto';
+import { ImageError } from './image-error.js';
+
+/** Bumped when the debootstrap invocation or the way the tree is packed changes. */
+export const GRADING_BASE_LAYOUT_VERSION = 1;
+export const DEBIAN_SUITE = 'bookworm';
+export const DEBOOTSTRAP_VARIANT = 'minbase';
+export const ROOTFS_MARKER = '.netlab-rootfs-complete.json';
+
+/**
+ * Packages on top of minbase (debootstrap adds their Depends). Sorted; part of the base hash.
+ * - python3: always; openjdk-17-jdk-headless: javac/java (bookworm's default-jdk is 17, named
+ *   explicitly so the JDK cannot change under a fixed hash); gcc, libc6-dev, make: C.
+ * - libstdc++6: the host's node binary links against it (it is copied in by grading-image.ts).
+ * - procps: ps/kill/pkill for scenarios and diagnostics; busybox-static: nc, ping, ip etc. as
+ *   `busybox <applet>` (no applet links: they would shadow the real tools).
+ */
+export const GRADING_PACKAGES: readonly string[] = [
+  'busybox-static',
+  'gcc',
+  'libc6-dev',
+  'libstdc++6',
+  'make',
+  'openjdk-17-jdk-headless',
+  'procps',
+  'python3',
+];
+
+/** Paths (relative to the tree, POSIX) whose contents are not packed into the image. */
+export const EXCLUDED_CONTENTS: readonly string[] = [
+  'dev', // the engine provides /dev (debootstrap made device nodes or bind mounts here)
+  'proc',
+  'sys',
+  'run',
+  'tmp',
+  'var/tmp',
+  'var/cache/apt/archives',
+  'var/lib/apt/lists',
+  'debootstrap',
+  // documentation and translations nobody reads in a grading run (about 60 MB)
+  'usr/share/man',
+  'usr/share/info',
+  'usr/share/locale',
+];
+/** Single files not packed: host-specific, and the engine mounts its own at run time. */
+export const EXCLUDED_FILES: readonly string[] = [
+  'etc/resolv.conf',
+  'etc/hostname',
+  'etc/hosts',
+  'var/cache/apt/pkgcache.bin',
+  'var/cache/apt/srcpkgcache.bin',
+  ROOTFS_MARKER,
+];
+
+/** A failure making or reading the grading root file system (an ImageError). */
+export class RootfsError extends ImageError {}
+
+/** Debian's name for a Node architecture. */
+export function debianArch(nodeArch: string = process.arch): string {
+  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x' };
+  const a = map[nodeArch];
+  if (!a) throw new RootfsError(`no Debian architecture for ${nodeArch}`);
+  return a;
+}
+
+export interface BaseSpec {
+  suite: string;
+  variant: string;
+  arch: string;
+  packages: readonly string[];
+  layout: number;
+}
+
+export function gradingBaseSpec(arch: string = debianArch()): BaseSpec {
+  return {
+    suite: DEBIAN_SUITE,
+    variant: DEBOOTSTRAP_VARIANT,
+    arch,
+    packages: [...GRADING_PACKAGES].sort(),
+    layout: GRADING_BASE_LAYOUT_VERSION,
+  };
+}
+
+/** 8 hex digits identifying the base: package list, suite, variant, arch and layout version (not the mirror). */
+export function gradingBaseHash(spec: BaseSpec = gradingBaseSpec()): string {
+  const canonical = {
+    layout: spec.layout,
+    suite: spec.suite,
+    variant: spec.variant,
+    arch: spec.arch,
+    packages: [...new Set(spec.packages)].sort(),
+  };
+  return createHash('sha256').update(`netlab-grading-base\0${JSON.stringify(canonical)}`).digest('hex').slice(0, 8);
+}
+
