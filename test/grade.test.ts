@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeDocker, leftovers, runLabCli } from './helpers/lab-cli.js';
-import { materializeSubmissions } from './helpers/submissions.js';
+import { materializeChatSubmissions, materializeSubmissions } from './helpers/submissions.js';
 
 const TOPOLOGY = 'topologies/grading/bluetrace.yaml';
 
@@ -43,6 +43,8 @@ const CLASS: Record<string, number> = {
   'tempid-49': 13, // the 20-byte number in decimal
   'three-line-checking': 13, // the sample's three-line layout
   'new-tempid-each-download': 13,
+  // Java builds with javac at every node start: 6 s on a quiet machine, 36-44 s at load 22-33, where it scored
+  // 10 and 9.5 with a 40 s prompt limit; the topologies now allow 60 s (building once per submission would fix it).
   java: 13,
   'java-noflush': 13, // System.out flushes by itself
   'c-makefile': 13,
@@ -67,8 +69,19 @@ const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
 const REAL_CLASS = batchOf(Object.keys(CLASS));
 const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
+/** The chat class (test/fixtures/submissions/chat/README.md): the score each gets today. */
+const CHAT: Record<string, number> = {
+  'py-toom': 20,
+  'toom-prompts': 20, // `>username: `, re-asks only the password
+  'toom-hash-numbers': 16, // wants `#n`; the topology sends the bare number the seed writes: EDT (2) and DLT (2)
+  'toom-localhost': 0, // binds 127.0.0.1 as the seed's program does: intended 20 with the loopback policy
+};
+const CHAT_CLASS = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-'));
+const chatNames = materializeChatSubmissions(CHAT_CLASS);
+
 it('the fixtures make one standalone folder per expected submission', () => {
   expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS)].sort());
+  expect(chatNames).toEqual(Object.keys(CHAT).sort());
 });
 
 describeDocker('lab grade (docker, sandboxed)', () => {
@@ -120,7 +133,19 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(report('probe-crash')).toMatch(/node server exited/);
     expect(report('pandas-import')).toMatch(/node server exited/);
     expect(await leftovers('bluetrace-grading')).toBe(0);
-  }, 2_400_000);
+  }, 3_600_000);
+
+  it('grades a chat class by the seed: prompts by meaning, bare message numbers, ATU before UPD', async () => {
+    const chatOut = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-out-'));
+    const run = await runLabCli(['grade', 'topologies/grading/chat.yaml', '--submissions', CHAT_CLASS, '--runtime', 'docker', '--out', chatOut, '--jobs', '2']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const results = Object.fromEntries(Object.keys(CHAT).map((n) => [n, scoreOf(chatOut, n)]));
+    expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CHAT);
+    const lost = results['toom-hash-numbers'].tests.filter((t: { score: number; max_score: number }) => t.score < t.max_score).map((t: { name: string }) => t.name);
+    expect(lost).toEqual(['EDT by the author only', 'DLT by the author only']);
+    expect(readFileSync(join(chatOut, 'toom-localhost', 'report.md'), 'utf8')).toMatch(/listens on 127\.0\.0\.1:6000 only/);
+    expect(await leftovers('chat-grading')).toBe(0);
+  }, 900_000);
 
   it("a submission's server against the reference clients, and its client against the reference server", async () => {
     const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--runtime', 'docker', '--out', join(out, 'roles')]);

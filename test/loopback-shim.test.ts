@@ -156,6 +156,20 @@ describeTools('the loopback policy of the socket shim (local processes on 127.x 
     });
   }
 
+  it('a Python IPv6 server that binds ::1 listens on the node address (as ::ffff:a.b.c.d)', async (ctx) => {
+    const probe = createServer();
+    const v6 = await new Promise<boolean>((ok) => probe.once('error', () => ok(false)).listen(0, '::1', () => (probe.close(), ok(true))));
+    if (!v6) return ctx.skip(); // no IPv6 loopback on this machine
+    const port = await freePort();
+    const log = join(work, 'bind-v6.log');
+    writeFileSync(join(work, 'server6.py'), PY_SERVER.replace('socket.AF_INET,', 'socket.AF_INET6,').replace('"listening on %s:%d" % s.getsockname()', '"listening on %s:%d" % s.getsockname()[:2]'));
+    const p = run(['python3', 'server6.py', '::1', String(port)], { NETLAB_NODE_ADDRESS: SERVER_NODE, NETLAB_LOOPBACK: 'warn', NETLAB_LOOPBACK_LOG: log });
+    expect((await p.waitFor(/listening on (\S+)/))[1]).toBe(`::ffff:${SERVER_NODE}:${port}`);
+    expect(await greet(SERVER_NODE, port)).toMatch(/^hello ::ffff:127\./);
+    expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`^\\d+ bind tcp ::1 ${port} rewritten ${SERVER_NODE.replace(/\./g, '\\.')}\\n$`));
+    p.child.kill('SIGKILL');
+  });
+
   it('fail keeps the 127.0.0.1 bind (unreachable from other nodes) and records it as kept; off records nothing', async () => {
     const port = await freePort();
     const log = join(work, 'fail.log');

@@ -7,7 +7,7 @@ import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli } fro
 
 const labs = [
   ...readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml')),
-  ...readdirSync(join(ROOT, 'topologies', 'grading')).map((f) => `grading/${f}`),
+  ...readdirSync(join(ROOT, 'topologies', 'grading')).filter((f) => f.endsWith('.yaml')).map((f) => `grading/${f}`),
 ].sort();
 
 /** Every shipped lab passes, on each runtime, with full points, and leaves nothing behind. */

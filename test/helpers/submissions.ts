@@ -12,3 +12,11 @@ export const BLUETRACE_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixt
 export function materializeSubmissions(dest: string): string[] {
   return materialize(BLUETRACE_FIXTURES, dest) as string[];
 }
+
+/** The chat fixtures: `py-toom/` and `variants/*.diff` (see its README.md). */
+export const CHAT_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'chat');
+
+/** Like materializeSubmissions, for the chat fixtures. */
+export function materializeChatSubmissions(dest: string): string[] {
+  return materialize(CHAT_FIXTURES, dest) as string[];
+}
