@@ -9,8 +9,8 @@
  * in client count and wall time. The kernel's listen-overflow counter over the run shows
  * whether any SYN was dropped (a dropped SYN costs its client a one-second retry).
  */
-import { connect, type Socket } from 'node:net';
 import { echoBaseline } from './echo-baseline.js';
+import { LineClient } from './line-client.js';
 import { listenOverflows } from './listen-overflows.js';
 import { BlueTraceServer } from '../apps/bluetrace/bluetrace-server.js';
 import { makeTestDir } from '../apps/bluetrace/test-dir.js';
@@ -23,56 +23,14 @@ const ROUNDS = 3;
 
 const user = (i: number): string => `+6141${String(i).padStart(7, '0')}`;
 
-/**
- * One phone, driven as lean as the echo baseline's client (raw socket, replies counted by
- * newline, only the two replies that matter parsed), so the ratio measures the server.
- */
-async function oneClient(port: number, i: number, sockets: Set<Socket>, connectMs: number[], requestMs: number[]): Promise<number> {
+/** One phone: connect, hello, login, Download_tempID (the latency), logout. */
+async function oneClient(port: number, i: number, clients: Set<LineClient>, connectMs: number[], requestMs: number[]): Promise<number> {
   const t0 = performance.now();
-  const sock = connect({ host: '127.0.0.1', port });
-  sock.setNoDelay(true);
-  sockets.add(sock);
-  let buffered = '';
-  const lines: string[] = [];
-  let waiting: ((line: string) => void) | undefined;
-  let failed: Error | undefined;
-  const fail = (e: Error): void => {
-    failed = e;
-    waiting?.('');
-  };
-  sock.on('error', fail);
-  sock.on('close', () => fail(new Error(`client ${i}: connection closed early`)));
-  sock.on('data', (d: Buffer) => {
-    buffered += d.toString('utf8');
-    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
-      lines.push(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-    if (waiting && lines.length > 0) waiting(lines.shift()!);
-  });
-  const next = (): Promise<string> =>
-    new Promise((resolve, reject) => {
-      if (failed) return reject(failed);
-      if (lines.length > 0) return resolve(lines.shift()!);
-      waiting = (l) => {
-        waiting = undefined;
-        if (failed) reject(failed);
-        else resolve(l);
-      };
-    });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('connect', () => resolve());
-    sock.once('error', reject);
-  });
-  connectMs.push(performance.now() - t0);
-  const ask = async (msg: object): Promise<string> => {
-    const t = performance.now();
-    sock.write(`${JSON.stringify({ v: 1, ...msg })}\n`);
-    const reply = await next();
-    requestMs.push(performance.now() - t);
-    return reply;
-  };
-  const hello = await next();
+  const c = await LineClient.open(port);
+  clients.add(c);
+  connectMs.push(c.connectMs);
+  const ask = (msg: object): Promise<string> => c.ask(JSON.stringify({ v: 1, ...msg }), requestMs);
+  const hello = await c.next();
   if (!hello.includes('"hello"')) throw new Error(`client ${i}: no hello: ${hello}`);
   const login = JSON.parse(await ask({ type: 'login', username: user(i), password: `pw${i}` })) as { type: string };
   if (login.type !== 'login_ok') throw new Error(`client ${i}: login failed: ${JSON.stringify(login)}`);
@@ -81,9 +39,8 @@ async function oneClient(port: number, i: number, sockets: Set<Socket>, connectM
   const elapsed = performance.now() - t0;
   const bye = await ask({ type: 'logout' });
   if (!bye.includes('"logout_ok"')) throw new Error(`client ${i}: no logout_ok: ${bye}`);
-  sock.removeAllListeners('close');
-  sock.destroy();
-  sockets.delete(sock);
+  c.close();
+  clients.delete(c);
   return elapsed;
 }
 
@@ -94,7 +51,7 @@ async function serverRound(): Promise<{ wallMs: number; latencies: number[]; con
   const creds = Array.from({ length: CLIENTS }, (_, i) => `${user(i)} pw${i}`).join('\n') + '\n';
   const tmp = await makeTestDir(creds);
   const server = await BlueTraceServer.open({ dir: tmp.dir, blockDurationSeconds: 10, log: () => undefined, warn: () => undefined });
-  const sockets = new Set<Socket>();
+  const clients = new Set<LineClient>();
   let timer: NodeJS.Timeout | undefined;
   try {
     const port = await server.listen(0, '127.0.0.1');
@@ -102,7 +59,7 @@ async function serverRound(): Promise<{ wallMs: number; latencies: number[]; con
     const connectMs: number[] = [];
     const requestMs: number[] = [];
     const started = performance.now();
-    const run = Promise.all(Array.from({ length: CLIENTS }, (_, i) => oneClient(port, i, sockets, connectMs, requestMs)));
+    const run = Promise.all(Array.from({ length: CLIENTS }, (_, i) => oneClient(port, i, clients, connectMs, requestMs)));
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`BlueTrace bench exceeded ${TIME_LIMIT_MS / 1000}s`)), TIME_LIMIT_MS);
     });
@@ -114,7 +71,7 @@ async function serverRound(): Promise<{ wallMs: number; latencies: number[]; con
     return { wallMs, latencies, connectMs: connectMs.sort((a, b) => a - b), requestMs: requestMs.sort((a, b) => a - b), overflows };
   } finally {
     if (timer) clearTimeout(timer);
-    for (const s of sockets) s.destroy();
+    for (const c of clients) c.close();
     await server.close();
     await tmp.cleanup();
   }

@@ -222,6 +222,8 @@ describe('board commands', () => {
     b.stream.destroy(); // vanishes without OUT
     await new Promise<void>((r) => setImmediate(r));
     await c.say('ping');
+    // Nobody waits for a drop's rewrite (it may pause behind the OUT's), so wait for the files.
+    await server.files.idle();
     expect(read('userlog.txt')).toBe('1; 25 Apr 2021 05:26:32; bob; 10.0.0.4; 7003\n');
     expect(logLines).toContain('steve disconnected without logging out; removed from userlog.txt.');
     expect(await c.say('atu')).toBe('No other active users.');
