@@ -1,5 +1,6 @@
 import { CHAT_LIMITS } from './chat-limits.js';
 import { formatTimestamp, parseTimestamp, toWholeSeconds } from './format-timestamp.js';
+import type { ActiveUser } from './active-user-list.js';
 import type { ChatFrame } from './frame-reader.js';
 import type { BoardMessage, BoardRefusal } from './message-board.js';
 import type { ServerSession } from './server-session.js';
@@ -35,12 +36,19 @@ function blockedText(ms: number): string {
   return `Your account is blocked due to multiple login failures. Please try again in ${seconds(ms)} second(s).`;
 }
 
+/** Each active user's ATU line, made once (every welcome and ATU lists everybody). */
+const atuLines = new WeakMap<ActiveUser, string>();
+
+function atuLine(u: ActiveUser): string {
+  let line = atuLines.get(u);
+  if (line === undefined) atuLines.set(u, (line = `${u.user}, ${u.ip}, ${u.udpPort}, active since ${formatTimestamp(u.sinceMs)}.`));
+  return line;
+}
+
 /** Lines listing the other active users, as ATU and the welcome show them. */
 function otherUsersLines(s: ServerSession): string[] {
   const lines = ['Other active users:'];
-  for (const u of s.server.active.list()) {
-    if (u.sessionId !== s.id) lines.push(`${u.user}, ${u.ip}, ${u.udpPort}, active since ${formatTimestamp(u.sinceMs)}.`);
-  }
+  for (const u of s.server.active.list()) if (u.sessionId !== s.id) lines.push(atuLine(u));
   return lines.length === 1 ? ['No other active users.'] : lines;
 }
 
