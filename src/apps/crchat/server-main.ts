@@ -50,6 +50,7 @@ async function main(): Promise<number> {
   });
   log('crchat server shutting down');
   await server.close();
+  history.close();
   return 0;
 }
 
