@@ -1,76 +1,106 @@
 /**
- * BlueTrace load figure for `npm run bench`: 200 clients connect at once over
- * loopback, each logs in and downloads a TempID; reports logins per second and
- * p50/p99 latency (connect to TempID received).
+ * BlueTrace load figure for `npm run bench`: 1,000 clients connect at once over loopback,
+ * each logs in, downloads a TempID and logs out; reports sessions per second and p50/p99
+ * latency (connect to TempID received, and connect alone), beside a bare TCP line echo
+ * with the same clients and round trips in the same run.
  *
- * Why this shape: it is the assignment's "many clients at once" requirement
- * measured end to end through the real server, sockets, framing and the atomic
- * tempIDs.txt rewrite, bounded in client count and wall time.
+ * Why this shape: a lecture hall of phones logging in at once, measured end to end
+ * through the real server, sockets, framing and the atomic tempIDs.txt rewrite; bounded
+ * in client count and wall time. The kernel's listen-overflow counter over the run shows
+ * whether any SYN was dropped (a dropped SYN costs its client a one-second retry).
  */
-import { connect, type Socket } from 'node:net';
 import { echoBaseline } from './echo-baseline.js';
+import { LineClient } from './line-client.js';
+import { listenOverflows } from './listen-overflows.js';
 import { BlueTraceServer } from '../apps/bluetrace/bluetrace-server.js';
-import { ClientConnection } from '../apps/bluetrace/client-connection.js';
 import { makeTestDir } from '../apps/bluetrace/test-dir.js';
+import { median } from './median.js';
 import { percentile } from './percentile.js';
 
-const CLIENTS = 200;
+const CLIENTS = 1000;
 const TIME_LIMIT_MS = 60_000;
+const ROUNDS = 3;
 
-async function oneClient(port: number, i: number, sockets: Set<Socket>): Promise<number> {
+const user = (i: number): string => `+6141${String(i).padStart(7, '0')}`;
+
+/** One phone: connect, hello, login, Download_tempID (the latency), logout. */
+async function oneClient(port: number, i: number, clients: Set<LineClient>, connectMs: number[], requestMs: number[]): Promise<number> {
   const t0 = performance.now();
-  const sock = connect({ host: '127.0.0.1', port });
-  sockets.add(sock);
-  sock.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    sock.once('connect', () => resolve());
-    sock.once('error', reject);
-  });
-  const conn = new ClientConnection(sock);
-  await conn.ready();
-  const login = await conn.request({ type: 'login', username: `+6141000${String(i).padStart(4, '0')}`, password: `pw${i}` });
+  const c = await LineClient.open(port);
+  clients.add(c);
+  connectMs.push(c.connectMs);
+  const ask = (msg: object): Promise<string> => c.ask(JSON.stringify({ v: 1, ...msg }), requestMs);
+  const hello = await c.next();
+  if (!hello.includes('"hello"')) throw new Error(`client ${i}: no hello: ${hello}`);
+  const login = JSON.parse(await ask({ type: 'login', username: user(i), password: `pw${i}` })) as { type: string };
   if (login.type !== 'login_ok') throw new Error(`client ${i}: login failed: ${JSON.stringify(login)}`);
-  const t = await conn.request({ type: 'download_tempid' });
-  if (t.type !== 'tempid') throw new Error(`client ${i}: no TempID: ${JSON.stringify(t)}`);
+  const t = JSON.parse(await ask({ type: 'download_tempid' })) as { type: string; tempId?: string };
+  if (t.type !== 'tempid' || !/^\d{20}$/.test(t.tempId ?? '')) throw new Error(`client ${i}: no TempID: ${JSON.stringify(t)}`);
   const elapsed = performance.now() - t0;
-  await conn.request({ type: 'logout' });
-  conn.close();
-  sockets.delete(sock);
+  const bye = await ask({ type: 'logout' });
+  if (!bye.includes('"logout_ok"')) throw new Error(`client ${i}: no logout_ok: ${bye}`);
+  c.close();
+  clients.delete(c);
   return elapsed;
 }
 
-export default async function bench(): Promise<{ title: string; lines: string[] }> {
-  const creds = Array.from({ length: CLIENTS }, (_, i) => `+6141000${String(i).padStart(4, '0')} pw${i}`).join('\n') + '\n';
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+
+/** One round against a fresh server and folder: per-session latencies, connect times, wall time. */
+async function serverRound(): Promise<{ wallMs: number; latencies: number[]; connectMs: number[]; requestMs: number[]; overflows: number | undefined }> {
+  const creds = Array.from({ length: CLIENTS }, (_, i) => `${user(i)} pw${i}`).join('\n') + '\n';
   const tmp = await makeTestDir(creds);
   const server = await BlueTraceServer.open({ dir: tmp.dir, blockDurationSeconds: 10, log: () => undefined, warn: () => undefined });
-  const sockets = new Set<Socket>();
+  const clients = new Set<LineClient>();
   let timer: NodeJS.Timeout | undefined;
   try {
     const port = await server.listen(0, '127.0.0.1');
+    const before = listenOverflows();
+    const connectMs: number[] = [];
+    const requestMs: number[] = [];
     const started = performance.now();
-    const run = Promise.all(Array.from({ length: CLIENTS }, (_, i) => oneClient(port, i, sockets)));
+    const run = Promise.all(Array.from({ length: CLIENTS }, (_, i) => oneClient(port, i, clients, connectMs, requestMs)));
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`BlueTrace bench exceeded ${TIME_LIMIT_MS / 1000}s`)), TIME_LIMIT_MS);
     });
     const latencies = (await Promise.race([run, limit])).sort((a, b) => a - b);
-    const wall = performance.now() - started;
+    const wallMs = performance.now() - started;
+    const after = listenOverflows();
     if (server.ctx.tempIds.size !== CLIENTS) throw new Error(`expected ${CLIENTS} TempIDs, have ${server.ctx.tempIds.size}`);
-    // Same run, plain TCP: connect and three round trips (login, TempID, logout) of a similar line.
-    const base = await echoBaseline(CLIENTS, 3, '{"v":1,"type":"login","username":"+61410000000","password":"pw0"}');
-    const p99 = percentile(latencies, 99);
-    const baseP99 = percentile(base.perClientMs, 99);
-    return {
-      title: `BlueTrace: ${CLIENTS} clients at once on loopback (login + Download_tempID)`,
-      lines: [
-        `logins/s: ${((CLIENTS / wall) * 1000).toFixed(0)} (${CLIENTS} in ${wall.toFixed(0)} ms)`,
-        `latency p50: ${percentile(latencies, 50).toFixed(1)} ms, p99: ${p99.toFixed(1)} ms, max: ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
-        `baseline, bare TCP line echo with the same round trips: ${((CLIENTS / base.wallMs) * 1000).toFixed(0)}/s, p99 ${baseP99.toFixed(1)} ms; BlueTrace takes ${(wall / base.wallMs).toFixed(2)}x the time (p99 ${(p99 / baseP99).toFixed(2)}x)`,
-      ],
-    };
+    const overflows = before === undefined || after === undefined ? undefined : after - before;
+    return { wallMs, latencies, connectMs: connectMs.sort((a, b) => a - b), requestMs: requestMs.sort((a, b) => a - b), overflows };
   } finally {
     if (timer) clearTimeout(timer);
-    for (const s of sockets) s.destroy();
+    for (const c of clients) c.close();
     await server.close();
     await tmp.cleanup();
   }
+}
+
+export default async function bench(): Promise<{ title: string; lines: string[] }> {
+  const rounds: Array<{ bt: Awaited<ReturnType<typeof serverRound>>; base: Awaited<ReturnType<typeof echoBaseline>> }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Same run, interleaved, plain TCP: connect and three round trips (login, TempID, logout) of a similar line.
+    const base = await echoBaseline(CLIENTS, 3, '{"v":1,"type":"login","username":"+61410000000","password":"pw0"}');
+    rounds.push({ bt: await serverRound(), base });
+  }
+  const med = (f: (x: (typeof rounds)[number]) => number): number => median(rounds.map(f));
+  const wall = med((x) => x.bt.wallMs);
+  const p50 = med((x) => percentile(x.bt.latencies, 50));
+  const p99 = med((x) => percentile(x.bt.latencies, 99));
+  const baseWall = med((x) => x.base.wallMs);
+  const baseP50 = med((x) => percentile(x.base.perClientMs, 50));
+  const baseP99 = med((x) => percentile(x.base.perClientMs, 99));
+  const overflows = rounds.map((x) => x.bt.overflows ?? 'unknown').join(', ');
+  return {
+    title: `BlueTrace: ${CLIENTS} clients at once on loopback (login + Download_tempID + logout), median of ${ROUNDS} rounds`,
+    lines: [
+      `all ${CLIENTS} served in every round; wall ${wall.toFixed(0)} ms: ${((CLIENTS / wall) * 1000).toFixed(0)} sessions/s (rounds: ${rounds.map((x) => x.bt.wallMs.toFixed(0)).join(' / ')} ms)`,
+      `per session, connect -> TempID: p50 ${ms(p50)}, p99 ${ms(p99)}; connect alone p99 ${ms(med((x) => percentile(x.bt.connectMs, 99)))}`,
+      `per request round trip (login, Download_tempID, logout): p50 ${ms(med((x) => percentile(x.bt.requestMs, 50)))}, p99 ${ms(med((x) => percentile(x.bt.requestMs, 99)))}; echo p50 ${ms(med((x) => percentile(x.base.perRequestMs, 50)))}, p99 ${ms(med((x) => percentile(x.base.perRequestMs, 99)))}`,
+      `kernel listen overflows/drops during each round: ${overflows} (machine-wide TcpExt counters)`,
+      `baseline, bare TCP line echo, same clients and 3 round trips: wall ${baseWall.toFixed(0)} ms (rounds: ${rounds.map((x) => x.base.wallMs.toFixed(0)).join(' / ')}), p50 ${ms(baseP50)}, p99 ${ms(baseP99)}, connect p99 ${ms(med((x) => percentile(x.base.connectMs, 99)))}`,
+      `ratio BlueTrace / echo: time ${(wall / baseWall).toFixed(2)}x, p50 ${(p50 / baseP50).toFixed(2)}x, p99 ${(p99 / baseP99).toFixed(2)}x (per round, time: ${rounds.map((x) => (x.bt.wallMs / x.base.wallMs).toFixed(2)).join(' / ')})`,
+    ],
+  };
 }

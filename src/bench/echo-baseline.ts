@@ -1,36 +1,51 @@
 import { connect, createServer } from 'node:net';
+import { DEFAULT_LISTEN_BACKLOG } from '../apps/common/listen-backlog.js';
+
+/** What one baseline run measured; all arrays ascending. */
+export interface EchoBaseline {
+  wallMs: number;
+  /** Per client: connect to last reply. */
+  perClientMs: number[];
+  perRequestMs: number[];
+  /** Per client: connect() to the 'connect' event. */
+  connectMs: number[];
+}
 
 /**
  * A baseline for request/response benches, measured in the same run: a bare line-echo
- * server on loopback, and `clients` connections each making `roundTrips` round trips of
- * `line` one after another. What an app adds over plain TCP is the difference.
+ * server on loopback (same listen backlog as the reference servers), and `clients`
+ * connections each making `roundTrips` round trips of `line` one after another. What an
+ * app adds over plain TCP is the difference.
  */
-export async function echoBaseline(clients: number, roundTrips: number, line: string): Promise<{ wallMs: number; perClientMs: number[]; perRequestMs: number[] }> {
+export async function echoBaseline(clients: number, roundTrips: number, line: string): Promise<EchoBaseline> {
   const server = createServer((s) => {
     s.on('error', () => undefined);
     s.setNoDelay(true);
     s.on('data', (d) => s.write(d));
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok) => server.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, ok));
   const port = (server.address() as { port: number }).port;
   const perRequestMs: number[] = [];
+  const connectMs: number[] = [];
+  const payload = Buffer.from(`${line}\n`);
   const one = async (): Promise<number> => {
     const t0 = performance.now();
     const sock = connect({ host: '127.0.0.1', port });
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
-    let buffered = '';
+    await new Promise<void>((ok) => sock.once('connect', ok));
+    connectMs.push(performance.now() - t0);
+    let buffered = 0;
     let waiting: (() => void) | undefined;
-    sock.on('data', (d) => {
-      buffered += d;
+    sock.on('data', (d: Buffer) => {
+      buffered += d.length;
       waiting?.();
     });
     const reply = () =>
       new Promise<void>((ok) => {
         const check = () => {
-          const nl = buffered.indexOf('\n');
-          if (nl === -1) return void (waiting = check);
-          buffered = buffered.slice(nl + 1);
+          if (buffered < payload.length) return void (waiting = check);
+          buffered -= payload.length;
           waiting = undefined;
           ok();
         };
@@ -38,7 +53,7 @@ export async function echoBaseline(clients: number, roundTrips: number, line: st
       });
     for (let i = 0; i < roundTrips; i++) {
       const t = performance.now();
-      sock.write(`${line}\n`);
+      sock.write(payload);
       await reply();
       perRequestMs.push(performance.now() - t);
     }
@@ -50,5 +65,6 @@ export async function echoBaseline(clients: number, roundTrips: number, line: st
   const perClientMs = (await Promise.all(Array.from({ length: clients }, one))).sort((a, b) => a - b);
   const wallMs = performance.now() - t0;
   await new Promise<void>((ok) => server.close(() => ok()));
-  return { wallMs, perClientMs, perRequestMs: perRequestMs.sort((a, b) => a - b) };
+  const up = (a: number[]): number[] => a.sort((x, y) => x - y);
+  return { wallMs, perClientMs, perRequestMs: up(perRequestMs), connectMs: up(connectMs) };
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../common/clock.js';
+import { DEFAULT_LISTEN_BACKLOG } from '../common/listen-backlog.js';
 import { loadCredentials } from './credentials.js';
 import { LoginGuard } from './login-guard.js';
 import type { ServerContext } from './server-handlers.js';
@@ -23,6 +24,8 @@ export interface BlueTraceServerOptions {
   warn?: (text: string) => void;
   /** Injected TempID generator, for tests. */
   generateTempId?: () => string;
+  /** Listen backlog (default DEFAULT_LISTEN_BACKLOG, capped by the kernel's somaxconn). */
+  backlog?: number;
 }
 
 /**
@@ -36,7 +39,10 @@ export class BlueTraceServer {
   private readonly sessions = new Set<ServerSession>();
   private net: Server | undefined;
 
-  private constructor(ctx: ServerContext) {
+  private constructor(
+    ctx: ServerContext,
+    private readonly backlog: number,
+  ) {
     this.ctx = ctx;
   }
 
@@ -58,7 +64,7 @@ export class BlueTraceServer {
       guard: new LoginGuard(opts.blockDurationSeconds * 1000, clock),
       tempIds,
       log: opts.log ?? ((t: string) => process.stdout.write(t + '\n')),
-    });
+    }, opts.backlog ?? DEFAULT_LISTEN_BACKLOG);
   }
 
   /** Serve one connection over `stream`. */
@@ -89,8 +95,7 @@ export class BlueTraceServer {
         const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
       };
-      if (host === undefined) server.listen(port, done);
-      else server.listen(port, host, done);
+      server.listen({ port, ...(host === undefined ? {} : { host }), backlog: this.backlog }, done);
     });
   }
 

@@ -4,12 +4,18 @@ import { parseClientArgs, parseServerArgs } from './cli-args.js';
 
 describe('server arguments', () => {
   it('takes port and block duration, with a 15-minute default lifetime', () => {
-    expect(parseServerArgs(['4000', '10'], {})).toEqual({ port: 4000, blockDurationSeconds: 10, tempIdLifetimeSeconds: 900 });
+    expect(parseServerArgs(['4000', '10'], {})).toEqual({ port: 4000, blockDurationSeconds: 10, tempIdLifetimeSeconds: 900, backlog: 4096 });
   });
   it('takes the lifetime from the flag over the environment', () => {
     expect(parseServerArgs(['4000', '10'], { BLUETRACE_TEMPID_LIFETIME: '20' }).tempIdLifetimeSeconds).toBe(20);
     expect(parseServerArgs(['4000', '10', '--tempid-lifetime', '2'], { BLUETRACE_TEMPID_LIFETIME: '20' }).tempIdLifetimeSeconds).toBe(2);
     expect(parseServerArgs(['--tempid-lifetime=3', '4000', '10'], {}).tempIdLifetimeSeconds).toBe(3);
+  });
+  it('takes the listen backlog from --backlog over NETLAB_LISTEN_BACKLOG', () => {
+    expect(parseServerArgs(['4000', '10'], { NETLAB_LISTEN_BACKLOG: '2000' }).backlog).toBe(2000);
+    expect(parseServerArgs(['4000', '10', '--backlog', '64'], { NETLAB_LISTEN_BACKLOG: '2000' }).backlog).toBe(64);
+    expect(() => parseServerArgs(['4000', '10', '--backlog', '0'], {})).toThrow(/--backlog/);
+    expect(() => parseServerArgs(['4000', '10'], { NETLAB_LISTEN_BACKLOG: 'many' })).toThrow(/NETLAB_LISTEN_BACKLOG/);
   });
   it('rejects bad input', () => {
     for (const argv of [[], ['4000'], ['4000', '10', '1'], ['x', '10'], ['70000', '10'], ['4000', '-1'], ['4000', '10', '--what'], ['4000', '10', '--tempid-lifetime', '0']]) {

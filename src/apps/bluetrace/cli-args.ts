@@ -1,14 +1,17 @@
 import { parseArgv } from '../common/parse-argv.js';
+import { DEFAULT_LISTEN_BACKLOG, LISTEN_BACKLOG_ENV, listenBacklog } from '../common/listen-backlog.js';
 import { UsageError } from '../common/usage-error.js';
 import { DEFAULT_TEMPID_LIFETIME_SECONDS } from './bluetrace-server.js';
 import { DEFAULT_CONTACT_RETENTION_SECONDS } from './contact-log.js';
 
 /** Usage text printed on stderr with exit code 2. */
-export const SERVER_USAGE = `Usage: bluetrace-server <server_port> <block_duration> [--tempid-lifetime SECONDS]
+export const SERVER_USAGE = `Usage: bluetrace-server <server_port> <block_duration> [--tempid-lifetime SECONDS] [--backlog N]
   server_port         TCP port to listen on (all interfaces); 0 picks a free port
   block_duration      seconds a user stays blocked after 3 consecutive failed logins
   --tempid-lifetime   TempID lifetime in seconds (default ${DEFAULT_TEMPID_LIFETIME_SECONDS});
                       env BLUETRACE_TEMPID_LIFETIME; the flag wins over the env
+  --backlog N         listen backlog (default ${DEFAULT_LISTEN_BACKLOG}, capped by net.core.somaxconn);
+                      env ${LISTEN_BACKLOG_ENV}
 Reads credentials.txt and reads/writes tempIDs.txt in the current directory.`;
 
 /** Usage text printed on stderr with exit code 2. */
@@ -26,6 +29,7 @@ export interface ServerConfig {
   port: number;
   blockDurationSeconds: number;
   tempIdLifetimeSeconds: number;
+  backlog: number;
 }
 
 /** The client's validated command line and environment. */
@@ -64,7 +68,7 @@ function boolEnv(env: Env, name: string): boolean {
 
 /** Parse `<server_port> <block_duration> [--tempid-lifetime S]` plus environment. */
 export function parseServerArgs(argv: string[], env: Env = process.env): ServerConfig {
-  const { values, positionals } = parseArgv(argv, { 'tempid-lifetime': { type: 'string' } });
+  const { values, positionals } = parseArgv(argv, { 'tempid-lifetime': { type: 'string' }, backlog: { type: 'string' } });
   if (positionals.length !== 2) throw new UsageError('expected exactly two arguments: <server_port> <block_duration>');
   return {
     port: integer(positionals[0]!, 'server_port', 0, 65535),
@@ -77,6 +81,7 @@ export function parseServerArgs(argv: string[], env: Env = process.env): ServerC
       DEFAULT_TEMPID_LIFETIME_SECONDS,
       1,
     ),
+    backlog: listenBacklog(values.backlog, env),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Program entry: `bluetrace-server <server_port> <block_duration> [--tempid-lifetime S]`.
+ * Program entry: `bluetrace-server <server_port> <block_duration> [--tempid-lifetime S] [--backlog N]`.
  * Serves on all interfaces from the current directory (credentials.txt, tempIDs.txt).
  */
 import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       dir: process.cwd(),
       blockDurationSeconds: cfg.blockDurationSeconds,
       tempIdLifetimeSeconds: cfg.tempIdLifetimeSeconds,
+      backlog: cfg.backlog,
     });
   } catch (err) {
     process.stderr.write(`bluetrace-server: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);

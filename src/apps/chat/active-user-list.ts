@@ -18,20 +18,30 @@ export interface ActiveUser {
  */
 export class ActiveUserList {
   private readonly entries: ActiveUser[] = [];
+  private readonly byUser = new Map<string, ActiveUser>();
 
-  add(entry: ActiveUser): void {
+  /** Add a user at the end; returns its sequence number (its line in userlog.txt). */
+  add(entry: ActiveUser): number {
     this.entries.push(entry);
+    this.byUser.set(entry.user, entry);
+    return this.entries.length;
   }
 
   /** Remove the entry of a session; true if there was one. */
   removeSession(sessionId: number): ActiveUser | undefined {
     const i = this.entries.findIndex((e) => e.sessionId === sessionId);
     if (i < 0) return undefined;
-    return this.entries.splice(i, 1)[0];
+    const [gone] = this.entries.splice(i, 1);
+    if (gone && this.byUser.get(gone.user) === gone) this.byUser.delete(gone.user);
+    return gone;
   }
 
   find(user: string): ActiveUser | undefined {
-    return this.entries.find((e) => e.user === user);
+    return this.byUser.get(user);
+  }
+
+  get size(): number {
+    return this.entries.length;
   }
 
   list(): readonly ActiveUser[] {
@@ -40,8 +50,13 @@ export class ActiveUserList {
 
   /** `1; 25 Apr 2021 05:26:30; jess; 197.83.62.1; 9999` lines. */
   render(): string {
-    return this.entries
-      .map((e, i) => `${i + 1}; ${formatTimestamp(e.sinceMs)}; ${e.user}; ${e.ip}; ${e.udpPort}\n`)
-      .join('');
+    let out = '';
+    for (let i = 0; i < this.entries.length; i++) out += ActiveUserList.line(i + 1, this.entries[i]!) + '\n';
+    return out;
+  }
+
+  /** One line of userlog.txt (without its newline), for appending a new login. */
+  static line(seq: number, e: ActiveUser): string {
+    return `${seq}; ${formatTimestamp(e.sinceMs)}; ${e.user}; ${e.ip}; ${e.udpPort}`;
   }
 }

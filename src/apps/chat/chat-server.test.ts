@@ -222,6 +222,8 @@ describe('board commands', () => {
     b.stream.destroy(); // vanishes without OUT
     await new Promise<void>((r) => setImmediate(r));
     await c.say('ping');
+    // Nobody waits for a drop's rewrite (it may pause behind the OUT's), so wait for the files.
+    await server.files.idle();
     expect(read('userlog.txt')).toBe('1; 25 Apr 2021 05:26:32; bob; 10.0.0.4; 7003\n');
     expect(logLines).toContain('steve disconnected without logging out; removed from userlog.txt.');
     expect(await c.say('atu')).toBe('No other active users.');
@@ -272,5 +274,74 @@ describe('robustness', () => {
       if (!f.more) break;
     }
     expect(lines).toBe(41);
+  });
+
+  it('logs in 2,000 users: every welcome fits the frame limit, the last lists all 1,999 others', async () => {
+    const USERS = 2000;
+    const { dir, clock, read } = setup();
+    fs.writeFileSync(path.join(dir, 'credentials.txt'), Array.from({ length: USERS }, (_, i) => `u${i} p${i}\n`).join(''));
+    const credentials = CredentialStore.load(path.join(dir, 'credentials.txt')).store;
+    const server = new ChatServer({ clock, credentials, maxAttempts: 3, blockMs: 10_000, logDir: dir });
+    // The first 1,999 log in, 100 at a time; each reads its (paged) welcome to the end.
+    for (let b = 0; b < USERS - 1; b += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, USERS - 1 - b) }, async (_, j) => {
+          const i = b + j;
+          const c = await greeted(server, `10.1.${i >> 8}.${i & 255}`);
+          await c.say('user', { name: `u${i}` });
+          let f = await c.req('pass', { password: `p${i}`, udpPort: 7000 });
+          while (f.more === true) f = await c.next();
+          expect(f).toMatchObject({ t: 'ok', data: { user: `u${i}` } });
+        }),
+      );
+    }
+    const last = await greeted(server, '10.9.9.9');
+    await last.say('user', { name: `u${USERS - 1}` });
+    const sizes: number[] = [];
+    const lines: string[] = [];
+    last.stream.on('data', (d: Buffer) => sizes.push(...d.toString().split('\n').filter(Boolean).map((l) => Buffer.byteLength(l))));
+    let f = await last.req('pass', { password: `p${USERS - 1}`, udpPort: 7999 });
+    for (;;) {
+      expect(f.t).toBe('ok');
+      lines.push(...(f.lines as string[]));
+      if (f.more !== true) break;
+      f = await last.next();
+    }
+    expect(f.data).toEqual({ user: `u${USERS - 1}`, otherUsers: USERS - 1 });
+    expect(lines.slice(0, 2)).toEqual([`Welcome to the chat server, u${USERS - 1}!`, 'Other active users:']);
+    expect(lines).toHaveLength(USERS + 1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(65_536);
+    expect(sizes.length).toBeGreaterThan(1);
+    // ATU pages the same way.
+    let a = await last.req('atu');
+    let atuLines = 0;
+    for (;;) {
+      atuLines += (a.lines as string[]).length;
+      if (a.more !== true) break;
+      a = await last.next();
+    }
+    expect(atuLines).toBe(USERS);
+    await server.files.idle();
+    expect(read('userlog.txt').split('\n').filter(Boolean)).toHaveLength(USERS);
+  }, 120_000);
+
+  it('a login whose welcome cannot be sent is not half-done', async () => {
+    const { server, read } = setup();
+    const a = await greeted(server, '10.0.0.2');
+    await a.say('user', { name: 'jess' });
+    const session = [...(server as unknown as { sessions: Set<{ encodeReply: () => never }> }).sessions][0]!;
+    const real = session.encodeReply;
+    session.encodeReply = () => {
+      throw new RangeError('frame of 65656 bytes exceeds 65536');
+    };
+    expect(await a.say('pass', { password: '123', udpPort: 7001 })).toBe('ERR internal: Internal server error; request not completed.');
+    session.encodeReply = real;
+    expect(server.active.find('jess')).toBeUndefined();
+    expect(await a.say('msg', { text: 'hi' })).toBe('ERR not-logged-in: Log in first.');
+    await server.files.idle();
+    expect(read('userlog.txt')).toBe('');
+    // It can simply log in again.
+    await a.say('user', { name: 'jess' });
+    expect(await a.say('pass', { password: '123', udpPort: 7001 })).toMatch(/^Welcome to the chat server, jess!/);
   });
 });

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../common/clock.js';
 import { normaliseIp } from '../common/normalise-ip.js';
@@ -7,7 +6,9 @@ import type { CredentialStore } from './credential-store.js';
 import { LoginGuard } from './login-guard.js';
 import { MessageBoard } from './message-board.js';
 import { ServerSession } from './server-session.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import type { ActiveUser } from './active-user-list.js';
+import type { BoardMessage } from './message-board.js';
+import { ServerFiles, type FileWaiter } from './server-files.js';
 
 export interface ChatServerOptions {
   clock: Clock;
@@ -39,14 +40,19 @@ export class ChatServer {
   readonly log: (line: string) => void;
   private readonly sessions = new Set<ServerSession>();
   private nextSessionId = 1;
+  /** userlog.txt and messagelog.txt (kept in memory only without a logDir). */
+  readonly files: ServerFiles;
 
   constructor(readonly options: ChatServerOptions) {
     this.clock = options.clock;
     this.credentials = options.credentials;
     this.guard = new LoginGuard(options.clock, options.maxAttempts, options.blockMs);
     this.log = options.log ?? (() => {});
-    this.writeUserLog();
-    this.writeMessageLog();
+    this.files = new ServerFiles(
+      options.logDir,
+      { 'userlog.txt': () => this.active.render(), 'messagelog.txt': () => this.board.render() },
+      (file, err) => this.log(`cannot write ${file}: ${err.message}`),
+    );
   }
 
   /** Serve one connection. `remoteIp` is the client's address as the server sees it. */
@@ -70,17 +76,30 @@ export class ChatServer {
     return this.sessions.size;
   }
 
-  writeUserLog(): void {
-    if (this.options.logDir) writeFileAtomic(path.join(this.options.logDir, 'userlog.txt'), this.active.render());
+  /** A user was added at position `seq` of the active list: one more line in userlog.txt. */
+  userAdded(seq: number, entry: ActiveUser, by?: FileWaiter): void {
+    this.files.append('userlog.txt', ActiveUserList.line(seq, entry), by);
   }
 
-  writeMessageLog(): void {
-    if (this.options.logDir) writeFileAtomic(path.join(this.options.logDir, 'messagelog.txt'), this.board.render());
+  /** The active list lost an entry: userlog.txt is renumbered (rewritten). */
+  writeUserLog(by?: FileWaiter): void {
+    this.files.rewrite('userlog.txt', by);
+  }
+
+  /** A new post, number `n`: one more line in messagelog.txt. */
+  messagePosted(n: number, m: BoardMessage, by?: FileWaiter): void {
+    this.files.append('messagelog.txt', MessageBoard.line(n, m), by);
+  }
+
+  /** A post was edited or deleted: messagelog.txt is rewritten. */
+  writeMessageLog(by?: FileWaiter): void {
+    this.files.rewrite('messagelog.txt', by);
   }
 
   /** Drop every connection (server shutdown, tests). */
   close(): void {
     for (const s of [...this.sessions]) s.destroy();
+    this.files.close();
   }
 }
 

@@ -69,8 +69,13 @@ export class MessageBoard {
 
   /** `1; 25 Apr 2021 05:33:41; jess; text; no` lines. */
   render(): string {
-    return this.messages
-      .map((m, i) => `${i + 1}; ${formatTimestamp(m.atMs)}; ${m.author}; ${m.text}; ${m.edited ? 'yes' : 'no'}\n`)
-      .join('');
+    let out = '';
+    for (let i = 0; i < this.messages.length; i++) out += MessageBoard.line(i + 1, this.messages[i]!) + '\n';
+    return out;
+  }
+
+  /** One line of messagelog.txt (without its newline), for appending a new post. */
+  static line(number: number, m: BoardMessage): string {
+    return `${number}; ${formatTimestamp(m.atMs)}; ${m.author}; ${m.text}; ${m.edited ? 'yes' : 'no'}`;
   }
 }

@@ -34,7 +34,10 @@ describe('parseCommand', () => {
 
 describe('command lines', () => {
   it('server: two arguments, attempts 1..5, options', () => {
-    expect(parseServerArgs(['5000', '3'])).toEqual({ port: 5000, maxAttempts: 3, blockSeconds: 10, idleSeconds: 60 });
+    expect(parseServerArgs(['5000', '3'], {})).toEqual({ port: 5000, maxAttempts: 3, blockSeconds: 10, idleSeconds: 60, backlog: 4096 });
+    expect(parseServerArgs(['5000', '3', '--backlog=2000'], { NETLAB_LISTEN_BACKLOG: '9' }).backlog).toBe(2000);
+    expect(parseServerArgs(['5000', '3'], { NETLAB_LISTEN_BACKLOG: '9' }).backlog).toBe(9);
+    expect(() => parseServerArgs(['5000', '3', '--backlog', 'x'], {})).toThrow(UsageError);
     expect(parseServerArgs(['5000', '5', '--block-seconds', '2', '--idle-seconds=0'])).toMatchObject({ blockSeconds: 2, idleSeconds: 0 });
     for (const bad of [[], ['5000'], ['5000', '0'], ['5000', '6'], ['5000', 'x'], ['0', '3'], ['5000', '3', '--block-seconds', '0'], ['5000', '3', '--what']]) {
       expect(() => parseServerArgs(bad), bad.join(' ')).toThrow(UsageError);

@@ -1,3 +1,4 @@
+import { DEFAULT_LISTEN_BACKLOG, LISTEN_BACKLOG_ENV, listenBacklog } from '../common/listen-backlog.js';
 import { UsageError } from '../common/usage-error.js';
 import { intInRange } from './int-in-range.js';
 
@@ -7,14 +8,17 @@ export interface ServerArgs {
   maxAttempts: number;
   blockSeconds: number;
   idleSeconds: number;
+  /** Listen backlog: --backlog, else env NETLAB_LISTEN_BACKLOG, else 4096. */
+  backlog: number;
 }
 
 export const SERVER_USAGE = [
-  'Usage: chat-server <server_port> <number_of_consecutive_failed_attempts> [--block-seconds N] [--idle-seconds N]',
+  'Usage: chat-server <server_port> <number_of_consecutive_failed_attempts> [--block-seconds N] [--idle-seconds N] [--backlog N]',
   '  server_port                            TCP port to listen on, all interfaces (1-65535)',
   '  number_of_consecutive_failed_attempts  wrong passwords in a row that block an account (1-5)',
   '  --block-seconds N                      how long a blocked account stays blocked (default 10)',
   '  --idle-seconds N                       drop a connection silent for N seconds (default 60; 0 = never)',
+  `  --backlog N                            listen backlog (default ${DEFAULT_LISTEN_BACKLOG}, capped by net.core.somaxconn; env ${LISTEN_BACKLOG_ENV})`,
 ].join('\n');
 
 /**
@@ -23,12 +27,12 @@ export const SERVER_USAGE = [
  * Why: the seed's interface, validated strictly so a bad start fails fast with a usage
  * message (exit code 2) instead of a half-working server. Throws UsageError.
  */
-export function parseServerArgs(argv: readonly string[]): ServerArgs {
+export function parseServerArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): ServerArgs {
   const positional: string[] = [];
   const flags: Record<string, string | undefined> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const m = /^--(block-seconds|idle-seconds)(?:=(.*))?$/.exec(a);
+    const m = /^--(block-seconds|idle-seconds|backlog)(?:=(.*))?$/.exec(a);
     if (m) {
       flags[m[1]!] = m[2] ?? argv[++i];
       continue;
@@ -47,5 +51,5 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
   if (blockSeconds === undefined) throw new UsageError(`invalid --block-seconds "${flags['block-seconds']}" (1-86400)`);
   const idleSeconds = flags['idle-seconds'] === undefined ? 60 : intInRange(flags['idle-seconds'], 0, 86_400);
   if (idleSeconds === undefined) throw new UsageError(`invalid --idle-seconds "${flags['idle-seconds']}" (0-86400)`);
-  return { port, maxAttempts, blockSeconds, idleSeconds };
+  return { port, maxAttempts, blockSeconds, idleSeconds, backlog: listenBacklog(flags.backlog, env) };
 }

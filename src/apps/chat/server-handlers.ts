@@ -1,5 +1,6 @@
 import { CHAT_LIMITS } from './chat-limits.js';
 import { formatTimestamp, parseTimestamp, toWholeSeconds } from './format-timestamp.js';
+import type { ActiveUser } from './active-user-list.js';
 import type { ChatFrame } from './frame-reader.js';
 import type { BoardMessage, BoardRefusal } from './message-board.js';
 import type { ServerSession } from './server-session.js';
@@ -35,31 +36,44 @@ function blockedText(ms: number): string {
   return `Your account is blocked due to multiple login failures. Please try again in ${seconds(ms)} second(s).`;
 }
 
-/** Lines listing the other active users, as ATU and the welcome show them. */
-function otherUsersLines(s: ServerSession): string[] {
-  const others = s.server.active.list().filter((u) => u.sessionId !== s.id);
-  if (others.length === 0) return ['No other active users.'];
-  return [
-    'Other active users:',
-    ...others.map((u) => `${u.user}, ${u.ip}, ${u.udpPort}, active since ${formatTimestamp(u.sinceMs)}.`),
-  ];
+/** Each active user's ATU line, made once (every welcome and ATU lists everybody). */
+const atuLines = new WeakMap<ActiveUser, string>();
+
+function atuLine(u: ActiveUser): string {
+  let line = atuLines.get(u);
+  if (line === undefined) atuLines.set(u, (line = `${u.user}, ${u.ip}, ${u.udpPort}, active since ${formatTimestamp(u.sinceMs)}.`));
+  return line;
 }
 
-/** Mark the session logged in, add it to userlog.txt, and send the welcome. */
+/** Lines listing the other active users, as ATU and the welcome show them. */
+function otherUsersLines(s: ServerSession): string[] {
+  const lines = ['Other active users:'];
+  for (const u of s.server.active.list()) if (u.sessionId !== s.id) lines.push(atuLine(u));
+  return lines.length === 1 ? ['No other active users.'] : lines;
+}
+
+/**
+ * Mark the session logged in, add it to userlog.txt, and send the welcome.
+ *
+ * Why the welcome is encoded first: if it could not be sent (it is paged over as many
+ * frames as the user list needs, so it always fits), the login must not be half-done with
+ * the session marked logged in and the client told "Internal server error".
+ */
 function completeLogin(s: ServerSession, id: number | undefined, user: string, udpPort: number, first: string[] = []): void {
   const srv = s.server;
   const sinceMs = toWholeSeconds(srv.clock.now());
+  const others = otherUsersLines(s);
+  const frames = s.encodeReply(id, [...first, `Welcome to the chat server, ${user}!`, ...others], {
+    user,
+    otherUsers: others.length - 1,
+  });
   s.user = user;
   s.pendingUser = undefined;
   srv.guard.recordSuccess(user);
-  srv.active.add({ user, ip: s.ip, udpPort, sinceMs, sessionId: s.id });
-  srv.writeUserLog();
+  const entry = { user, ip: s.ip, udpPort, sinceMs, sessionId: s.id };
+  srv.userAdded(srv.active.add(entry), entry, s);
   srv.log(`${user} logged in from ${s.ip} (UDP port ${udpPort}) at ${formatTimestamp(sinceMs)}.`);
-  const others = srv.active
-    .list()
-    .filter((u) => u.sessionId !== s.id)
-    .map((u) => ({ user: u.user, ip: u.ip, port: u.udpPort, since: formatTimestamp(u.sinceMs) }));
-  s.reply(id, [...first, `Welcome to the chat server, ${user}!`, ...otherUsersLines(s)], { user, others });
+  s.sendFrames(frames);
 }
 
 function refusalText(r: BoardRefusal, n: number, verb: string, m: BoardMessage | undefined): string {
@@ -192,7 +206,7 @@ export const serverHandlers: Record<string, ServerHandler> = {
       if (!validText(s, id, text)) return;
       const srv = s.server;
       const { number, message } = srv.board.post(s.user!, text, toWholeSeconds(srv.clock.now()));
-      srv.writeMessageLog();
+      srv.messagePosted(number, message, s);
       const ts = formatTimestamp(message.atMs);
       srv.log(`${s.user} posted message #${number} at ${ts}: ${text}`);
       s.reply(id, [`Message #${number} posted at ${ts}.`], { number, ts });
@@ -212,7 +226,7 @@ export const serverHandlers: Record<string, ServerHandler> = {
         s.fail(id, r, refusalText(r, t.n, 'delete', before));
         return;
       }
-      srv.writeMessageLog();
+      srv.writeMessageLog(s);
       const ts = formatTimestamp(srv.clock.now());
       srv.log(`${s.user} deleted message #${t.n} at ${ts}: ${r.text}`);
       s.reply(id, [`Message #${t.n} deleted at ${ts}.`], { number: t.n, ts });
@@ -234,7 +248,7 @@ export const serverHandlers: Record<string, ServerHandler> = {
         s.fail(id, r, refusalText(r, t.n, 'edit', before));
         return;
       }
-      srv.writeMessageLog();
+      srv.writeMessageLog(s);
       const ts = formatTimestamp(r.atMs);
       srv.log(`${s.user} edited message #${t.n} at ${ts}: ${text}`);
       s.reply(id, [`Message #${t.n} edited at ${ts}.`], { number: t.n, ts });
@@ -287,7 +301,7 @@ export const serverHandlers: Record<string, ServerHandler> = {
     run(s, _f, id) {
       const srv = s.server;
       srv.active.removeSession(s.id);
-      srv.writeUserLog();
+      srv.writeUserLog(s);
       srv.log(`${s.user} logged out.`);
       s.reply(id, [`Bye, ${s.user}!`]);
       s.end();

@@ -37,7 +37,7 @@ function main(): void {
     process.stderr.write(`chat-server: cannot listen on port ${args.port}: ${err.code ?? err.message}\n`);
     process.exit(1);
   });
-  listener.listen(args.port, () => {
+  listener.listen({ port: args.port, backlog: args.backlog }, () => {
     process.stdout.write(
       `Chat server listening on port ${args.port} (all interfaces); ${store.size} account(s); ` +
         `an account is blocked for ${args.blockSeconds} s after ${args.maxAttempts} consecutive failed attempt(s).\n`,

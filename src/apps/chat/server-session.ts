@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { CHAT_LIMITS } from './chat-limits.js';
 import type { ChatServer } from './chat-server.js';
 import { encodeFrame, FrameReader, type ChatFrame } from './frame-reader.js';
+import type { FileWaiter } from './server-files.js';
 import { serverHandlers } from './server-handlers.js';
 
 /**
@@ -11,13 +12,17 @@ import { serverHandlers } from './server-handlers.js';
  * Why: this is the only layer that touches the stream, so a bad frame, an oversized
  * line or a vanished peer is contained here and never reaches other sessions.
  */
-export class ServerSession {
+export class ServerSession implements FileWaiter {
   /** Logged-in user name, once login succeeded. */
   user: string | undefined;
   /** Username given at the first login step, waiting for its password. */
   pendingUser: string | undefined;
   private readonly reader = new FrameReader();
   private closed = false;
+  private corked = false;
+  /** Files with changes this session made that its replies wait for (see ServerFiles). */
+  waitsFor = 0;
+  private endAfterRelease = false;
 
   constructor(
     readonly server: ChatServer,
@@ -77,25 +82,56 @@ export class ServerSession {
 
   /** Send a frame (version added). Slow readers that pile up output are cut off. */
   send(t: string, fields: Record<string, unknown> = {}): void {
+    this.sendFrames([encodeFrame(t, fields)]);
+  }
+
+  /** Write encoded frames; held back (corked) while the server's files are being brought up to date. */
+  sendFrames(frames: readonly Buffer[]): void {
     if (this.closed || this.stream.destroyed) return;
-    this.stream.write(encodeFrame(t, fields));
+    if (!this.corked && this.server.files.mustHold(this)) {
+      this.corked = true;
+      this.stream.cork();
+      this.server.files.hold(this);
+    }
+    for (const f of frames) this.stream.write(f);
     if (this.stream.writableLength > CHAT_LIMITS.maxPendingOutputBytes) this.destroy();
   }
 
-  /** Successful reply; long `lines` are split over several frames, all but the last with `more: true`. */
-  reply(id: number | undefined, lines: string[], data?: Record<string, unknown>): void {
+  /** The server's files are written: let the held replies go (and the close that followed them). */
+  release(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    if (this.stream.destroyed) return;
+    this.stream.uncork();
+    if (this.endAfterRelease) this.stream.end();
+  }
+
+  /**
+   * Encode a successful reply without sending it; long `lines` are split over several
+   * frames, all but the last with `more: true`, each within the frame limit. Throws (and
+   * nothing was sent) if a single line cannot fit a frame.
+   */
+  encodeReply(id: number | undefined, lines: readonly string[], data?: Record<string, unknown>): Buffer[] {
+    const frames: Buffer[] = [];
     let batch: string[] = [];
     let size = 0;
     for (const line of lines) {
-      if (batch.length > 0 && size + line.length > CHAT_LIMITS.maxReplyLinesBytes) {
-        this.send('ok', { id, lines: batch, more: true });
+      const cost = Buffer.byteLength(JSON.stringify(line)) + 1;
+      if (batch.length > 0 && size + cost > CHAT_LIMITS.maxReplyLinesBytes) {
+        frames.push(encodeFrame('ok', { id, lines: batch, more: true }));
         batch = [];
         size = 0;
       }
       batch.push(line);
-      size += Buffer.byteLength(line) * 2 + 4;
+      size += cost;
     }
-    this.send('ok', { id, lines: batch, ...(data ? { data } : {}) });
+    frames.push(encodeFrame('ok', { id, lines: batch, ...(data ? { data } : {}) }));
+    return frames;
+  }
+
+  /** Successful reply; long `lines` are split over several frames, all but the last with `more: true`. */
+  reply(id: number | undefined, lines: readonly string[], data?: Record<string, unknown>): void {
+    this.sendFrames(this.encodeReply(id, lines, data));
   }
 
   /** Error reply with a machine-readable code and a human text. */
@@ -103,10 +139,11 @@ export class ServerSession {
     this.send('err', { id, code, text, ...(data ? { data } : {}) });
   }
 
-  /** Finish writing, then close. */
+  /** Finish writing, then close (after held replies are released). */
   end(): void {
     if (this.closed) return;
-    this.stream.end();
+    if (this.corked) this.endAfterRelease = true;
+    else this.stream.end();
     this.onClose();
   }
 

@@ -25,7 +25,8 @@ export class LengthPrefixedDecoder {
 
 /** Prefix a payload with its 4-byte big-endian length. */
 export function encodeLengthPrefixed(payload: Buffer): Buffer {
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([head, payload]);
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  payload.copy(out, 4);
+  return out;
 }

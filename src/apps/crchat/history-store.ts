@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { CLIENT_ID_RE } from './message.js';
 
 /** One relayed chat message, as stored. */
@@ -43,6 +43,8 @@ function isRecord(v: unknown): v is HistoryRecord {
 export class HistoryStore {
   private readonly byPair = new Map<string, HistoryRecord[]>();
   private maxSessionSeen = 0;
+  /** Kept open for appending (opening and closing the file per message cost more than the write). */
+  private fd: number | undefined;
   /** Lines skipped at load (unreadable) and whether a torn tail was cut. */
   readonly skipped: number;
   readonly tornTail: boolean;
@@ -95,9 +97,20 @@ export class HistoryStore {
     return new HistoryStore(file, records, skipped, tornTail);
   }
 
+  /** Append one record: a single write of a whole line (O_APPEND), before the message is relayed. */
   append(rec: HistoryRecord): void {
-    if (this.file) appendFileSync(this.file, JSON.stringify(rec) + '\n');
+    if (this.file) {
+      this.fd ??= openSync(this.file, 'a');
+      const line = Buffer.from(JSON.stringify(rec) + '\n', 'utf8');
+      for (let at = 0; at < line.length; ) at += writeSync(this.fd, line, at, line.length - at);
+    }
     this.index(rec);
+  }
+
+  /** Close the file (server shutdown); a later append reopens it. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /** Every message exchanged between a and b, oldest first. */

@@ -21,8 +21,8 @@ function setup() {
     challengeTtlMs: 30_000,
     log: (l) => logs.push(l),
   });
-  const ask = (m: Message): Message | null => {
-    const r = svc.handle(encodeMessage(m), 'test');
+  const ask = (m: Message, from = '10.0.0.2:4000'): Message | null => {
+    const r = svc.handle(encodeMessage(m), from);
     return r && parseMessage(r);
   };
   return { clock, cookies, svc, ask, logs };
@@ -69,8 +69,8 @@ describe('LoginService', () => {
     const first = challenge(ask({ type: 'HELLO', id: 'A' }));
     challenge(ask({ type: 'HELLO', id: 'A' }));
     const res = encodeMessage({ type: 'RESPONSE', id: 'A', res: hash1(first, 'keyA') });
-    const a = svc.handle(res, 't');
-    const b = svc.handle(res, 't');
+    const a = svc.handle(res, '10.0.0.2:4000');
+    const b = svc.handle(res, '10.0.0.2:4000');
     expect(a?.toString()).toMatch(/^SEALED /);
     expect(b).toEqual(a);
   });
@@ -89,5 +89,40 @@ describe('LoginService', () => {
     expect(svc.handle(Buffer.from([0xff, 0x00, 0x13]), 't')).toBeNull();
     expect(svc.handle(Buffer.from('CONNECTED'), 't')).toBeNull();
     expect(logs.filter((l) => l.startsWith('UDP drop'))).toHaveLength(4);
+  });
+
+  it("keeps a real client's challenge through a HELLO flood for its ID from other sources", () => {
+    const { ask, logs } = setup();
+    let ok = 0;
+    for (let attempt = 0; attempt < 24; attempt++) {
+      const rand = challenge(ask({ type: 'HELLO', id: 'A' }, '10.0.0.2:4000'));
+      // Between the real HELLO and its RESPONSE: 200 HELLOs naming A from one port of another
+      // node, one from each of 40 ports of that node, and 40 from other ports of the victim's own IP.
+      for (let i = 0; i < 200; i++) ask({ type: 'HELLO', id: 'A' }, '10.0.0.66:6666');
+      for (let p = 0; p < 40; p++) ask({ type: 'HELLO', id: 'A' }, `10.0.0.66:${7000 + p}`);
+      for (let p = 0; p < 10; p++) ask({ type: 'HELLO', id: 'A' }, `10.0.0.2:${5000 + p}`);
+      const reply = ask({ type: 'RESPONSE', id: 'A', res: hash1(rand, 'keyA') }, '10.0.0.2:4000');
+      if (reply?.type === 'SEALED') ok++;
+    }
+    expect(ok).toBe(24);
+    // The flood is logged only in part: at most 20 lines per source IP and second, then a count.
+    expect(logs.length).toBeLessThan(200);
+  });
+
+  it('checks a RESPONSE only against challenges sent to its own IP', () => {
+    const { ask } = setup();
+    const rand = challenge(ask({ type: 'HELLO', id: 'A' }, '10.0.0.2:4000'));
+    expect(ask({ type: 'RESPONSE', id: 'A', res: hash1(rand, 'keyA') }, '10.0.0.3:4000')).toEqual({ type: 'AUTH_FAIL', reason: 'bad-response' });
+    // The same IP from another port (a client whose port changed) still counts.
+    expect(ask({ type: 'RESPONSE', id: 'A', res: hash1(rand, 'keyA') }, '10.0.0.2:4001')?.type).toBe('SEALED');
+  });
+
+  it('limits log lines per source IP and second and reports how many it left out', () => {
+    const { ask, logs, clock } = setup();
+    for (let i = 0; i < 100; i++) ask({ type: 'HELLO', id: 'A' }, '10.0.0.9:1');
+    expect(logs).toHaveLength(20);
+    clock.advance(1000);
+    ask({ type: 'HELLO', id: 'A' }, '10.0.0.9:1');
+    expect(logs.slice(20)).toEqual(['UDP 10.0.0.9: 80 more datagram(s) not logged', 'HELLO A from 10.0.0.9:1 -> CHALLENGE']);
   });
 });

@@ -23,14 +23,17 @@ describe('parseClientArgs', () => {
 
 describe('parseServerArgs', () => {
   it('applies the documented defaults', () => {
-    expect(parseServerArgs(['5000'])).toEqual({
+    expect(parseServerArgs(['5000'], {})).toEqual({
       udpPort: 5000,
       tcpPort: undefined,
       subscribersFile: 'subscribers.txt',
       historyFile: 'history.jsonl',
       idleTimeoutSec: 300,
       cookieTtlSec: 30,
+      backlog: 4096,
     });
+    expect(parseServerArgs(['5000', '--backlog', '1500'], {}).backlog).toBe(1500);
+    expect(() => parseServerArgs(['5000', '--backlog', '0'], {})).toThrow(UsageError);
     expect(parseServerArgs(['5000', '--tcp-port', '6000', '--subscribers', 's', '--history', 'h', '--idle-timeout', '2.5'])).toMatchObject({
       tcpPort: 6000,
       subscribersFile: 's',

@@ -33,6 +33,7 @@ async function main(): Promise<number> {
       history,
       idleTimeoutMs: args.idleTimeoutSec * 1000,
       cookieTtlMs: args.cookieTtlSec * 1000,
+      backlog: args.backlog,
       log,
     });
   } catch (err) {
@@ -49,6 +50,7 @@ async function main(): Promise<number> {
   });
   log('crchat server shutting down');
   await server.close();
+  history.close();
   return 0;
 }
 

@@ -106,4 +106,48 @@ describe('crchat over real loopback sockets', () => {
     expect(lines).toEqual(['Connected']);
     await c.input('Log off');
   });
+
+  it('lets a real client log on 24 times in a row while HELLOs for its ID flood in from other sockets', async () => {
+    running = await startServer({ udpPort: 0, tcpPort: 0, subscribers: SUBSCRIBERS, history: HistoryStore.memory(), idleTimeoutMs: 60_000 });
+    const port = running.udpPort;
+    // 32 flooding sockets on another loopback address and one beside the victim on 127.0.0.1.
+    const flooders = await Promise.all(
+      [...Array.from({ length: 32 }, () => '127.0.0.2'), '127.0.0.1'].map(
+        (address) =>
+          new Promise<ReturnType<typeof createSocket>>((resolve) => {
+            const u = createSocket('udp4');
+            u.on('error', () => undefined);
+            u.on('message', () => undefined);
+            u.bind(0, address, () => resolve(u));
+          }),
+      ),
+    );
+    const hello = Buffer.from('HELLO C0');
+    let flooding = true;
+    let sent = 0;
+    const flood = (): void => {
+      if (!flooding) return;
+      for (const u of flooders) {
+        u.send(hello, port, '127.0.0.1');
+        sent++;
+      }
+      setTimeout(flood, 1);
+    };
+    flood();
+    const lines: string[] = [];
+    try {
+      for (let attempt = 0; attempt < 24; attempt++) {
+        const c = new ChatClient({ id: 'C0', key: SUBSCRIBERS.get('C0')!, transport: nodeTransport('127.0.0.1', port), print: (l) => lines.push(l), retryMs: 300 });
+        await c.input('Log on');
+        await c.input('Log off');
+        await c.shutdown();
+      }
+    } finally {
+      flooding = false;
+      for (const u of flooders) u.close();
+    }
+    expect(sent).toBeGreaterThan(1000);
+    expect(lines.filter((l) => l === 'Connected')).toHaveLength(24);
+    expect(lines.filter((l) => l.startsWith('Authentication failed'))).toEqual([]);
+  });
 });

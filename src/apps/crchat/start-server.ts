@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { systemClock, type TimerClock } from '../common/clock.js';
+import { DEFAULT_LISTEN_BACKLOG } from '../common/listen-backlog.js';
 import { normaliseIp } from '../common/normalise-ip.js';
 import { ChatServer } from './chat-server.js';
 import type { HistoryStore } from './history-store.js';
@@ -14,6 +15,8 @@ export interface StartServerOptions {
   history: HistoryStore;
   idleTimeoutMs: number;
   cookieTtlMs?: number;
+  /** TCP listen backlog (default DEFAULT_LISTEN_BACKLOG). */
+  backlog?: number;
   clock?: TimerClock;
   log?: (line: string) => void;
 }
@@ -56,7 +59,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   tcp.on('error', (err) => log(`TCP server error: ${err.message}`));
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
-    tcp.listen(o.tcpPort ?? o.udpPort, () => {
+    tcp.listen({ port: o.tcpPort ?? o.udpPort, backlog: o.backlog ?? DEFAULT_LISTEN_BACKLOG }, () => {
       tcp.off('error', reject);
       resolve();
     });
