@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TopologyError } from '../topology/topology-error.js';
-import { EXIT, isUserError } from './exit-codes.js';
+import { EXIT, isUserError, UsageError } from './exit-codes.js';
 import { up } from './up.js';
 import { validate } from './validate.js';
 import { schema } from './schema.js';
@@ -13,6 +13,7 @@ import { attach } from './attach.js';
 import { exec } from './exec.js';
 import { exportCompose } from './export-compose.js';
 import { grade } from './grade.js';
+import { gradeMerge } from './grade-merge.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -89,7 +90,8 @@ function program(setCode: (code: number) => void): Command {
     .action(async (format, file, o) => setCode(await exportCompose(projectRoot, format, file, o)));
   p.command('grade')
     .description("run submissions through a grading topology's scenarios and score them")
-    .argument('<topology>', 'a topology with a grading: section')
+    .argument('<topology>', 'a topology with a grading: section; or "merge" followed by shard output folders')
+    .argument('[dirs...]', 'with "merge": the --out folders of `lab grade --shard i/N` runs')
     .option('--submission <dir>', 'one submission folder')
     .option('--submissions <dir>', 'a folder of submission folders, graded several at once')
     .option('--as <roles>', 'the place the submission takes: server, client, both (comma-separated: one run each)', 'both')
@@ -98,7 +100,12 @@ function program(setCode: (code: number) => void): Command {
     .option('--force', 'grade again folders already graded')
     .option('--out <dir>', 'where results go (default grades/<lab>)')
     .option('--json', 'print the grades as JSON on stdout')
-    .action(async (file, o) => setCode(await grade(projectRoot, file, o, interruptSignal())));
+    .option('--shard <i/N>', 'grade only the i-th of N stable shares of --submissions (by sorted name); join them with `lab grade merge`')
+    .action(async (file, dirs: string[], o) => {
+      if (file === 'merge') return setCode(gradeMerge(dirs, o));
+      if (dirs.length) throw new UsageError(`unexpected arguments after the topology: ${dirs.join(' ')}`);
+      setCode(await grade(projectRoot, file, o, interruptSignal()));
+    });
   return p;
 }
 
