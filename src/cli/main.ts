@@ -12,6 +12,7 @@ import { logs } from './logs.js';
 import { attach } from './attach.js';
 import { exec } from './exec.js';
 import { exportCompose } from './export-compose.js';
+import { exportK8sJob } from './export-k8s-job.js';
 import { grade } from './grade.js';
 import { gradeMerge } from './grade-merge.js';
 
@@ -84,10 +85,14 @@ function program(setCode: (code: number) => void): Command {
     .action(() => setCode(schema()));
   p.command('export')
     .description('write the lab in another format')
-    .argument('<format>', 'compose')
+    .argument('<format>', 'compose, or k8s-job (a grading topology as a Kubernetes Indexed Job)')
     .argument('<topology>')
     .option('-o, --output <file>', 'where to write (default: stdout)')
-    .action(async (format, file, o) => setCode(await exportCompose(projectRoot, format, file, o)));
+    .option('--submissions <dir>', 'k8s-job: the class, to size the shards (about ten submissions a pod)')
+    .option('--shards <n>', 'k8s-job: how many shares (pods) in all')
+    .option('--parallel <n>', 'k8s-job: pods at once (default: all)')
+    .option('--image <ref>', 'k8s-job: the grader image (default netlab/grader:latest)')
+    .action(async (format, file, o) => setCode(format === 'k8s-job' ? exportK8sJob(file, o) : await exportCompose(projectRoot, format, file, o)));
   p.command('grade')
     .description("run submissions through a grading topology's scenarios and score them")
     .argument('<topology>', 'a topology with a grading: section; or "merge" followed by shard output folders')
