@@ -11,6 +11,7 @@ import { gradeBatch, gradeInto, type BatchProgress } from '../grade/grade-batch.
 import type { GradeRole } from '../grade/submission-plan.js';
 import type { SubmissionGrade } from '../grade/grade-submission.js';
 import { TerminalReporter } from './terminal-reporter.js';
+import { parseShard } from '../grade/shard.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
 export interface GradeCliOptions {
@@ -22,6 +23,7 @@ export interface GradeCliOptions {
   force?: boolean;
   out?: string;
   json?: boolean;
+  shard?: string;
 }
 
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -29,6 +31,8 @@ const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, s
 /** `lab grade`: run submissions through a grading topology and score them. */
 export async function grade(projectRoot: string, file: string, o: GradeCliOptions, signal: AbortSignal): Promise<number> {
   if (!o.submission === !o.submissions) throw new UsageError('give --submission DIR (one) or --submissions DIR (a folder of them)');
+  if (o.shard && !o.submissions) throw new UsageError('--shard i/N splits a class: give --submissions DIR');
+  const shard = o.shard ? parseShard(o.shard) : undefined;
   const roles = o.as.split(',').map((r) => r.trim()) as GradeRole[];
   for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
   const plan = loadTopology(file);
@@ -55,7 +59,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
     process.stderr.write('the local runtime grades one submission at a time (submissions may bind every address)\n');
     jobs = 1;
   }
-  const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet });
+  const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet, shard });
   process.stderr.write(`\n${grades.length} submissions in ${join(outRoot, 'summary.md')} and summary.csv\n`);
   for (const g of grades) process.stderr.write(`  ${g.submission.padEnd(24)} ${String(g.score).padStart(6)} / ${g.max}\n`);
   if (o.json) process.stdout.write(JSON.stringify(grades, null, 2) + '\n');

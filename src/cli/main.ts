@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, NetlabError } from '../model/netlab-error.js';
+import { EXIT, NetlabError, UsageError } from '../model/netlab-error.js';
 import { up } from './up.js';
 import { validate } from './validate.js';
 import { schema } from './schema.js';
@@ -11,7 +11,9 @@ import { logs } from './logs.js';
 import { attach } from './attach.js';
 import { exec } from './exec.js';
 import { exportCompose } from './export-compose.js';
+import { exportK8sJob } from './export-k8s-job.js';
 import { grade } from './grade.js';
+import { gradeMerge } from './grade-merge.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -82,13 +84,18 @@ function program(setCode: (code: number) => void): Command {
     .action(() => setCode(schema()));
   p.command('export')
     .description('write the lab in another format')
-    .argument('<format>', 'compose')
+    .argument('<format>', 'compose, or k8s-job (a grading topology as a Kubernetes Indexed Job)')
     .argument('<topology>')
     .option('-o, --output <file>', 'where to write (default: stdout)')
-    .action(async (format, file, o) => setCode(await exportCompose(projectRoot, format, file, o)));
+    .option('--submissions <dir>', 'k8s-job: the class, to size the shards (about ten submissions a pod)')
+    .option('--shards <n>', 'k8s-job: how many shares (pods) in all')
+    .option('--parallel <n>', 'k8s-job: pods at once (default: all)')
+    .option('--image <ref>', 'k8s-job: the grader image (default netlab/grader:latest)')
+    .action(async (format, file, o) => setCode(format === 'k8s-job' ? exportK8sJob(file, o) : await exportCompose(projectRoot, format, file, o)));
   p.command('grade')
     .description("run submissions through a grading topology's scenarios and score them")
-    .argument('<topology>', 'a topology with a grading: section')
+    .argument('<topology>', 'a topology with a grading: section; or "merge" followed by shard output folders')
+    .argument('[dirs...]', 'with "merge": the --out folders of `lab grade --shard i/N` runs')
     .option('--submission <dir>', 'one submission folder')
     .option('--submissions <dir>', 'a folder of submission folders, graded several at once')
     .option('--as <roles>', 'the place the submission takes: server, client, both (comma-separated: one run each)', 'both')
@@ -97,7 +104,12 @@ function program(setCode: (code: number) => void): Command {
     .option('--force', 'grade again folders already graded')
     .option('--out <dir>', 'where results go (default grades/<lab>)')
     .option('--json', 'print the grades as JSON on stdout')
-    .action(async (file, o) => setCode(await grade(projectRoot, file, o, interruptSignal())));
+    .option('--shard <i/N>', 'grade only the i-th of N stable shares of --submissions (by sorted name); join them with `lab grade merge`')
+    .action(async (file, dirs: string[], o) => {
+      if (file === 'merge') return setCode(gradeMerge(dirs, o));
+      if (dirs.length) throw new UsageError(`unexpected arguments after the topology: ${dirs.join(' ')}`);
+      setCode(await grade(projectRoot, file, o, interruptSignal()));
+    });
   return p;
 }
 

@@ -6,6 +6,7 @@ import { gradeReport } from '../report/grade-report.js';
 import { junitXml } from '../report/junit-xml.js';
 import { summaryCsv, summaryMarkdown } from '../report/class-summary.js';
 import { gradeSubmission, type GradeOptions, type SubmissionGrade } from './grade-submission.js';
+import { SHARD_MANIFEST, shardOf, type Shard, type ShardManifest } from './shard.js';
 
 /** Write a file whole or not at all: a crash never leaves half a results.json. */
 function writeAtomic(path: string, text: string): void {
@@ -41,14 +42,16 @@ export interface BatchProgress {
  * and the batch goes on. Writes summary.csv and summary.md over every graded folder.
  */
 export async function gradeBatch(
-  opts: Omit<GradeOptions, 'outDir' | 'submissionDir' | 'reporter'> & { submissionsDir: string; outRoot: string; jobs: number; force: boolean; progress: BatchProgress; reporter: () => LabReporter },
+  opts: Omit<GradeOptions, 'outDir' | 'submissionDir' | 'reporter'> & { submissionsDir: string; outRoot: string; jobs: number; force: boolean; progress: BatchProgress; reporter: () => LabReporter; shard?: Shard },
 ): Promise<SubmissionGrade[]> {
   const all = readdirSync(opts.submissionsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => d.name)
     .sort();
-  const todo = all.filter((n) => opts.force || !existsSync(join(opts.outRoot, n, 'results.json')));
-  opts.progress.start(todo.length, all.length - todo.length);
+  // With --shard i/N only this share is graded (and summarised); `lab grade merge` joins the shares.
+  const mine = opts.shard ? shardOf(all, opts.shard) : all;
+  const todo = mine.filter((n) => opts.force || !existsSync(join(opts.outRoot, n, 'results.json')));
+  opts.progress.start(todo.length, mine.length - todo.length);
   let next = 0;
   let finished = 0;
   const worker = async () => {
@@ -68,11 +71,15 @@ export async function gradeBatch(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, worker));
   opts.progress.stop();
-  const grades = all
+  const grades = mine
     .map((n) => join(opts.outRoot, n, 'grade.json'))
     .filter((p) => existsSync(p))
     .map((p) => JSON.parse(readFileSync(p, 'utf8')) as SubmissionGrade);
   writeAtomic(join(opts.outRoot, 'summary.csv'), summaryCsv(grades));
   writeAtomic(join(opts.outRoot, 'summary.md'), summaryMarkdown(grades));
+  if (opts.shard && !opts.signal.aborted) {
+    const manifest: ShardManifest = { shard: opts.shard, class: all, assigned: mine, topology: opts.plan.file, finishedAt: new Date().toISOString() };
+    writeAtomic(join(opts.outRoot, SHARD_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  }
   return grades;
 }
