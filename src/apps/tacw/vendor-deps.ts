@@ -1,6 +1,6 @@
 /**
- * Build step: copies the npm packages the apps import at run time (and everything they
- * depend on) into dist/apps/node_modules, leaving out source maps, type declarations and
+ * Build step: copies the npm packages the apps import at run time (found in the compiled
+ * code, with everything they depend on) into dist/apps/node_modules, leaving out source maps, type declarations and
  * PGlite's optional extension bundles.
  *
  * Why: the node image carries bin/ and dist/apps/ only (no npm inside, no node_modules);
@@ -10,12 +10,34 @@
  * changed since the last one.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The packages apps import directly; their dependencies follow. */
-export const APP_RUNTIME_PACKAGES = ['fastify', 'jose', 'qrcode', 'pg', '@electric-sql/pglite'];
+/**
+ * The npm packages the compiled apps import (every bare specifier in the .js files under dist/apps
+ * that is not a Node built-in); their dependencies follow.
+ */
+export function appRuntimePackages(appsDir: string): string[] {
+  const found = new Set<string>();
+  const spec = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".\/][^'"]*)['"]/g;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(p);
+      } else if (e.name.endsWith('.js')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(spec)) {
+          const name = m[1]!.startsWith('@') ? m[1]!.split('/').slice(0, 2).join('/') : m[1]!.split('/')[0]!;
+          if (/^(@[a-z0-9._-]+\/)?[a-z0-9][a-z0-9._-]*$/.test(name) && !builtinModules.includes(name)) found.add(name);
+        }
+      }
+    }
+  };
+  walk(appsDir);
+  return [...found].sort();
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dest = path.join(root, 'dist', 'apps', 'node_modules');
@@ -38,12 +60,13 @@ function skip(src: string): boolean {
 }
 
 function main(): void {
+  const packages = appRuntimePackages(path.join(root, 'dist', 'apps'));
   const lock = readFileSync(path.join(root, 'package-lock.json'));
-  const stamp = createHash('sha256').update(lock).update(APP_RUNTIME_PACKAGES.join(',')).update('v1').digest('hex');
+  const stamp = createHash('sha256').update(lock).update(packages.join(',')).update('v2').digest('hex');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
   rmSync(dest, { recursive: true, force: true });
   const seen = new Map<string, string>(); // source dir -> destination dir
-  const queue: Array<{ name: string; from: string; into: string }> = APP_RUNTIME_PACKAGES.map((name) => ({ name, from: root, into: dest }));
+  const queue: Array<{ name: string; from: string; into: string }> = packages.map((name) => ({ name, from: root, into: dest }));
   while (queue.length) {
     const { name, from, into } = queue.shift()!;
     const src = resolvePackageDir(name, from);
@@ -66,7 +89,7 @@ function main(): void {
     }
   }
   writeFileSync(stampFile, stamp);
-  process.stderr.write(`vendor-deps: ${seen.size} packages copied to ${path.relative(root, dest)}\n`);
+  process.stderr.write(`vendor-deps: ${packages.join(', ')} and their dependencies, ${seen.size} packages, copied to ${path.relative(root, dest)}\n`);
 }
 
 main();
