@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 
   let store: ExposureStore;
   try {
-    store = await openStore({ databaseUrl: args.databaseUrl, dataDir: args.dataDir === 'memory' ? undefined : args.dataDir });
+    if (args.databaseUrl) out('waiting for the database (up to 60 s)');
+    store = await openStore({ databaseUrl: args.databaseUrl, dataDir: args.dataDir === 'memory' ? undefined : args.dataDir, waitMs: 60_000 });
   } catch (e) {
     fail('cannot open the database', e);
   }

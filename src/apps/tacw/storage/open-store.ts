@@ -6,6 +6,8 @@ import { openPgliteRunner } from './pglite-runner.js';
 export interface StoreOptions {
   databaseUrl?: string;
   dataDir?: string;
+  /** How long to wait for a PostgreSQL that is not up yet (ms, default 0). */
+  waitMs?: number;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface StoreOptions {
  * Why one entry: the server, the tests and the bench choose a database the same way.
  */
 export async function openStore(opts: StoreOptions): Promise<ExposureStore> {
-  const runner = opts.databaseUrl ? await openPgRunner(opts.databaseUrl) : await openPgliteRunner(opts.dataDir);
+  const runner = opts.databaseUrl ? await openPgRunner(opts.databaseUrl, 10, opts.waitMs ?? 0) : await openPgliteRunner(opts.dataDir);
   try {
     return await SqlExposureStore.open(runner);
   } catch (e) {
