@@ -24,7 +24,7 @@ import { startQuicServer } from '../apps/quicchat/start-quic-server.js';
 import { UserDb } from '../apps/quicchat/user-db.js';
 import { percentile } from './percentile.js';
 
-const CLIENTS = 100;
+const CLIENTS = Number(process.env.QUICCHAT_BENCH_CLIENTS ?? 100);
 const ROUNDS = 20;
 
 interface Figures {
