@@ -56,7 +56,7 @@ export interface ClientArgs {
   aliveSec: number;
 }
 
-/** `quicchat-client <server_ip> <port> [...]`; the ALIVE period also from QUICCHAT_ALIVE_INTERVAL. */
+/** `quicchat-client <server_ip> <port> [...]`; the ALIVE period also from QUICCHAT_ALIVE_INTERVAL, the offered versions from QUICCHAT_VERSIONS. */
 export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ClientArgs {
   const { values, positionals } = parseArgv(argv, {
     ca: { type: 'string' },
@@ -67,7 +67,7 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (positionals.length !== 2) throw new UsageError(`expected 2 arguments (server_ip port), got ${positionals.length}`);
   const host = positionals[0]!;
   if (!isIP(host) && host !== 'localhost') throw new UsageError(`server_ip must be an IP address, got ${JSON.stringify(host)}`);
-  const versions = (values.versions ?? '1').split(',').map((v) => v.trim());
+  const versions = (values.versions ?? env.QUICCHAT_VERSIONS ?? '1').split(',').map((v) => v.trim());
   if (versions.some((v) => !/^\d+$/.test(v))) throw new UsageError(`--versions must be a comma-separated list of integers, got ${JSON.stringify(values.versions)}`);
   return {
     host,
