@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/apps/common/clock.js';
+import { seededRandom as rng } from '../src/apps/chat/seeded-random.js';
 import { ErpConfig } from '../src/apps/tacw/domain/erp-config.js';
 import { ntpFromUnixMs, roundToSlot } from '../src/apps/tacw/domain/ntp-time.js';
 import { visitToken } from '../src/apps/tacw/domain/visit-token.js';
@@ -126,18 +127,6 @@ describe('refusals', () => {
     expect([r.headers.get('x-tacw-visits-stored'), r.headers.get('x-tacw-visits-dropped'), r.headers.get('x-tacw-visits-truncated')]).toEqual(['248', '2', '12']);
   });
 });
-
-/** A small seeded PRNG (mulberry32), so a failing body can be found again from its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fuzzBody(r: () => number, report: boolean): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
