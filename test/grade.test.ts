@@ -65,7 +65,9 @@ function batchOf(which: string[]): string {
   return dir;
 }
 const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
-const REAL_CLASS = batchOf(Object.keys(CLASS));
+/** The Java pair, in the real class's batch but scored above zero only (see CLASS). */
+const JAVA = ['java', 'java-noflush'];
+const REAL_CLASS = batchOf([...Object.keys(CLASS), ...JAVA]);
 const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
 /** The chat class (test/fixtures/submissions/chat/README.md): the score each gets today. */
@@ -79,7 +81,7 @@ const CHAT_CLASS = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-'));
 const chatNames = materializeChatSubmissions(CHAT_CLASS);
 
 it('the fixtures make one standalone folder per expected submission', () => {
-  expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS)].sort());
+  expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS), ...JAVA].sort());
   expect(chatNames).toEqual(Object.keys(CHAT).sort());
 });
 
@@ -111,8 +113,6 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     const again = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--runtime', 'docker', '--out', out]);
     expect(again.stderr).toContain('11 already graded');
   }, 900_000);
-
-  const JAVA = ['java', 'java-noflush'];
 
   it('grades a class as real students write it: prompts by meaning, the readings the assignment allows, each score with its reason', async () => {
     const classOut = mkdtempSync(join(tmpdir(), 'netlab-grade-real-'));

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, listRunDirs, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
@@ -109,12 +109,18 @@ describe('bad input leaves nothing behind', () => {
 describe('local runtime', () => {
   suite('local');
   it('a port already taken is a clear error before anything starts', async () => {
-    const blocker = createServer().listen(47020, '0.0.0.0');
-    await new Promise((ok) => blocker.once('listening', ok));
+    // The port is one the OS hands us now (a fixed one may be some other program's ephemeral
+    // port at that moment); the topology is written with it.
+    const blocker = createServer();
+    await new Promise<void>((ok, fail) => blocker.once('error', fail).listen(0, '0.0.0.0', () => ok()));
+    const port = (blocker.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-port-'));
+    const topology = join(dir, 'port-taken.yaml');
+    writeFileSync(topology, readFileSync(fixture('port-47020.yaml'), 'utf8').replaceAll('47020', String(port)));
     try {
-      const run = await runLabCli(['up', fixture('port-47020.yaml'), '--runtime', 'local', '--runs', mkdtempSync(join(tmpdir(), 'netlab-port-'))]);
+      const run = await runLabCli(['up', topology, '--runtime', 'local', '--runs', join(dir, 'runs')]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/node server\): port 47020 is already taken/);
+      expect(run.stderr).toMatch(new RegExp(`node server\\): port ${port} is already taken`));
     } finally {
       blocker.close();
     }

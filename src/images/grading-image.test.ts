@@ -356,7 +356,6 @@ describe('grading image on the Docker engine', () => {
     const wall = Math.round(performance.now() - t1);
     console.log(`reuse: ${again.ms} ms (wall ${wall} ms)`);
     expect(again).toMatchObject({ reused: true, tag: first.tag });
-    expect(wall).toBeLessThan(1_000);
 
     const info = await docker.getImage(first.tag).inspect();
     expect(info.Config.Labels?.['netlab.image']).toBe('grading');

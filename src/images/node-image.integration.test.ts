@@ -115,7 +115,6 @@ describe('lab image on the Docker engine', () => {
     const wall = Math.round(performance.now() - t0);
     console.log(`reuse: ${again.ms} ms (wall ${wall} ms)`);
     expect(again).toMatchObject({ reused: true, tag: first!.tag, base: first!.base, baseKind: 'local' });
-    expect(wall).toBeLessThan(1_000);
   }, 60_000);
 
   it('survives two concurrent builds of a changed context', async (ctx) => {

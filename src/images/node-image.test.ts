@@ -127,12 +127,15 @@ describe('ensureLabImage (fake engine)', () => {
   it('pulls once, records the failure, falls back to the local base; later builds skip the pull', async () => {
     const eng = await engineWithLocalBase();
     const progress: string[] = [];
+    const before = Date.now();
     const r1 = await ensureLabImage(eng.docker(), { projectRoot: root, onProgress: (m) => progress.push(m) });
     expect(r1).toMatchObject({ reused: false, baseKind: 'local' });
     expect(r1.tag).toMatch(/^netlab\/node:[0-9a-f]{12}$/);
     expect(eng.calls.filter((c) => c.startsWith('pull'))).toEqual(['pull node:20-bookworm-slim']);
     const marker = JSON.parse(await readFile(pullMarkerPath(root), 'utf8')) as Record<string, { at: string }>;
-    expect(Date.now() - Date.parse(marker['node:20-bookworm-slim']!.at)).toBeLessThan(60_000);
+    const at = Date.parse(marker['node:20-bookworm-slim']!.at);
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
     expect(progress.some((m) => /pull of node:20-bookworm-slim failed/.test(m))).toBe(true);
     // Only tagged after the build: the hash tag and latest point at the built id.
     expect(eng.images.get(r1.tag)?.Id).toBe('sha256:' + 'b'.repeat(64));
@@ -175,9 +178,8 @@ describe('ensureLabImage (fake engine)', () => {
   it('gives up a hanging pull after the timeout', async () => {
     const eng = await engineWithLocalBase();
     eng.pullResult = 'hang';
-    const t0 = Date.now();
+    // The pull never ends: only the timeout lets this test finish.
     const r = await ensureLabImage(eng.docker(), { projectRoot: root, pullTimeoutMs: 200 });
-    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.baseKind).toBe('local');
     const marker = JSON.parse(await readFile(pullMarkerPath(root), 'utf8')) as Record<string, { error: string }>;
     expect(marker['node:20-bookworm-slim']!.error).toMatch(/timed out/);

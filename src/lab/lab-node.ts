@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import type { NodePlan } from '../topology/lab-plan.js';
 import type { RuntimeNode } from '../runtime/runtime.js';
 import { describeExit, type ExitInfo, type ExitReason } from '../model/exit-info.js';
@@ -22,6 +23,8 @@ export class LabNode {
   /** Terminals attached through serveTerminal; each sees what the node prints. */
   private readonly attached = new Set<Socket>();
   private overLimit?: ExitReason;
+  /** One decoder per stream: a character split across two chunks is written whole. */
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
   constructor(
     readonly plan: NodePlan,
@@ -36,7 +39,8 @@ export class LabNode {
       if (this.overLimit) return;
       this.printed += chunk.length;
       this.output.push(stream, chunk);
-      this.transcript.output(stream, chunk.toString('utf8'));
+      const text = this.decoders[stream].write(chunk);
+      if (text) this.transcript.output(stream, text);
       for (const sock of this.attached) sock.write(chunk);
       const limit = plan.outputLimit;
       if (limit !== undefined && this.printed > limit) {

@@ -156,7 +156,7 @@ describe('runScenario', () => {
   it("runs parallel branches at once, and the scenario's time limit stops them all", async () => {
     const a = new FakeNode('a', '10.0.0.11', login);
     const b = new FakeNode('b', '10.0.0.12', login);
-    const t0 = Date.now();
+    // The branches wait an hour: only the scenario's limit can end this test in time.
     const r = await run(
       [
         {
@@ -167,7 +167,7 @@ describe('runScenario', () => {
             steps: [
               { restart: '{{ p.n }}' },
               { node: '{{ p.n }}', send: 'alice' },
-              { node: '{{ p.n }}', expect: '{{ p.n }}-never', timeout: '5s' },
+              { node: '{{ p.n }}', expect: '{{ p.n }}-never', timeout: '1h' },
             ],
           },
         },
@@ -178,7 +178,6 @@ describe('runScenario', () => {
     );
     expect(r.status).toBe('failed');
     expect(r.failure!.message).toBe("the scenario's time limit of 0.2s was reached");
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(a.typed).toEqual(['alice']);
     expect(b.typed).toEqual(['alice']);
   });
@@ -186,18 +185,16 @@ describe('runScenario', () => {
   it('the first failing branch of a parallel block stops the others at once', async () => {
     const a = new FakeNode('a', '10.0.0.11', login);
     const b = new FakeNode('b', '10.0.0.12', login);
-    const t0 = Date.now();
-    const r = await run([{ parallel: [[{ node: 'a', expect: 'never', timeout: '5s' }], { steps: [{ node: 'b', expect: 'nope', timeout: '50ms' }] }] }], [a, b]);
+    // Branch a waits an hour: only b's failure stopping it ends this test.
+    const r = await run([{ parallel: [[{ node: 'a', expect: 'never', timeout: '1h' }], { steps: [{ node: 'b', expect: 'nope', timeout: '50ms' }] }] }], [a, b]);
     expect(r.failure).toMatchObject({ node: 'b', step: '1.2.1' });
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('a node that ends while a step waits fails that step at once with its exit', async () => {
     const c = new FakeNode('c1', '10.0.0.11', login);
-    const t0 = Date.now();
-    const r = await run([{ node: 'c1', send: 'logout' }, { node: 'c1', expect: 'Bye', timeout: '5s' }], [c]);
+    // The expect waits an hour: only the node's exit ends this test.
+    const r = await run([{ node: 'c1', send: 'logout' }, { node: 'c1', expect: 'Bye', timeout: '1h' }], [c]);
     expect(r.failure!.message).toBe('c1 exited (code 0) before printing /Bye/');
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
 
