@@ -29,7 +29,9 @@ function rssKiB(pid: number): number {
 function waitOut(re: RegExp): Promise<void> {
   return new Promise((ok, fail) => {
     const check = (): void => {
-      if (re.test(serverOut)) (server.stdout!.off('data', check), ok());
+      if (!re.test(serverOut)) return;
+      server.stdout!.off('data', check);
+      ok();
     };
     server.once('exit', (c) => fail(new Error(`server exited (${c}) before printing ${re}:\n${serverOut}`)));
     server.stdout!.on('data', check);
@@ -59,7 +61,11 @@ async function user(name: string, pass: string) {
     aliveIntervalMs: 1000,
     print: (l) => {
       out.push(l);
-      for (const w of [...waiters]) if (w[0].test(l)) (waiters.splice(waiters.indexOf(w), 1), w[1]());
+      for (const w of [...waiters]) {
+        if (!w[0].test(l)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w[1]();
+      }
     },
     prompt: () => {},
     exit: () => {},

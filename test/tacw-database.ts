@@ -21,7 +21,7 @@ export async function scratchDatabase(): Promise<ScratchDatabase | undefined> {
   try {
     await admin.connect();
   } catch (e) {
-    if (process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} (.ci/run starts one): ${(e as Error).message}`);
+    if (process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} (.ci/run starts one): ${(e as Error).message}`, { cause: e });
     return undefined;
   }
   const name = `tacw_test_${randomBytes(6).toString('hex')}`;

@@ -59,7 +59,10 @@ async function quicFigures(): Promise<Figures> {
         const logged = new Promise<void>((resolve) => {
           p.on = (l) => {
             const m = /^Logged in as \S+ \(user id (\d+)\)$/.exec(l);
-            if (m) (p.id = Number(m[1]), resolve());
+            if (m) {
+        p.id = Number(m[1]);
+        resolve();
+      }
           };
         });
         const link = await connectQuic({ host: '127.0.0.1', port: server.port, caPem: certs.caPem, serverName: SERVER_NAME });

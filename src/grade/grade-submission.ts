@@ -4,7 +4,6 @@ import { basename, join, resolve } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runLab, type LabReporter, type LabResults } from '../lab/run-lab.js';
-import type { ScenarioResult } from '../model/scenario-result.js';
 import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 import { detectSubmission } from './detect-submission.js';
 import { planWithSubmission, type GradeRole } from './submission-plan.js';

@@ -22,6 +22,7 @@ describe('a Kubernetes Indexed Job for a class', () => {
   });
 
   it('grades shard k+1 of N in pod k, on the shared volumes, with the lab summed as limits', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a manifest read back, checked field by field
     const spec = (manifest as { spec: Record<string, any> }).spec;
     expect(spec.completionMode).toBe('Indexed');
     expect(spec.completions).toBe(8);

@@ -217,7 +217,7 @@ export function imageBuildSteps(docker: Docker, opts: ImageBuildStepsOptions): I
           packError = err;
           local.abort(err);
         });
-        const res = await docker.importImage(tarStream, { changes, message, abortSignal } as {});
+        const res = await docker.importImage(tarStream, { changes, message, abortSignal } as object);
         let id: string | undefined;
         try {
           await follow(

@@ -6,10 +6,8 @@
 // through the Engine API by image-builder.ts.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { packTree, type TreeEntry } from './tar-packer.js';
 
@@ -95,7 +93,7 @@ export async function lddLibraries(binary: string): Promise<string[]> {
     const text = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     // glibc's ldd exits 1 for static binaries.
     if (/not a dynamic executable|statically linked/.test(text)) return [];
-    throw new Error(`ldd ${binary} failed: ${e.message}`);
+    throw new Error(`ldd ${binary} failed: ${e.message}`, { cause: err });
   }
 }
 

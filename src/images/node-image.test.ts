@@ -25,6 +25,7 @@ class FakeEngine {
   }
 
   docker(): Docker {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the fake's methods are plain objects' methods
     const self = this;
     const fake = {
       getImage(ref: string) {

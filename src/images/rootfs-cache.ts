@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GRADING_BASE_LAYOUT_VERSION, ROOTFS_MARKER, RootfsError, type BaseSpec } from './grading-base-spec.js';
+import { ROOTFS_MARKER, RootfsError, type BaseSpec } from './grading-base-spec.js';
 
 // --- the cache and its marker ------------------------------------------------------------
 

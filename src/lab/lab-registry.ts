@@ -25,7 +25,7 @@ export function unregisterLab(root: string, lab: string, runId: string): void {
 
 /** Labs recorded as up whose controller (for local labs) is still alive. */
 export function listLabs(root: string): LabRecord[] {
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dirOf(root)).filter((f) => f.endsWith('.json'));
   } catch {

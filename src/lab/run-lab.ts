@@ -76,7 +76,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   let addresses = new Map<string, string>();
   let error: LabResults['error'];
   let interrupted = false;
-  let nodeSummary: LabResults['nodes'] = [];
+  let nodeSummary: LabResults['nodes'];
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     reporter.phase(name);

@@ -1,6 +1,7 @@
 import type { ScenarioResult } from '../model/scenario-result.js';
 
 const esc = (s: string) =>
+  // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these control characters
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /** JUnit XML, so CI systems list each scenario as a test case. */

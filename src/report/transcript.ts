@@ -23,7 +23,10 @@ export class Transcript {
 
   output(stream: 'stdout' | 'stderr', text: string): void {
     const tag = stream === 'stdout' ? '   ' : 'err';
-    if (!this.atLineStart && this.lastStream !== stream) this.out.write('\n'), (this.atLineStart = true);
+    if (!this.atLineStart && this.lastStream !== stream) {
+      this.out.write('\n');
+      this.atLineStart = true;
+    }
     this.lastStream = stream;
     let s = '';
     for (const piece of text.split(/(?<=\n)/)) {

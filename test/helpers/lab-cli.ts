@@ -51,6 +51,7 @@ export function runDirOf(run: CliRun, cwd = ROOT): string {
   return resolve(cwd, m[1]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read any field of results.json
 export function readResults(dir: string): any {
   return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
 }

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   // If whoever reads our output goes away, keep running rather than die on EPIPE.
   process.stdout.on('error', () => undefined);
   const cfg = parseArgsOrExit('bluetrace-client', CLIENT_USAGE, () => parseClientArgs(process.argv.slice(2)));
+  // Set once stdin is read, after the client has started; the exit handler above may run first.
+  // eslint-disable-next-line prefer-const
   let rl: ReturnType<typeof createInterface> | undefined;
   const client = await startClient({
     ...cfg,

@@ -207,7 +207,7 @@ export class ChatClient {
 
   private async upload(user: string, file: string): Promise<void> {
     const full = path.resolve(this.o.cwd, file);
-    let isFile = false;
+    let isFile: boolean;
     try {
       isFile = fs.statSync(full).isFile();
     } catch {

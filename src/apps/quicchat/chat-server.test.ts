@@ -36,7 +36,11 @@ function setup(limits = {}) {
     const exitCode = new Promise<number>((r) => (exit = r));
     const push = (l: string): void => {
       out.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(l));
+      for (const w of [...waiters]) {
+        if (!w.re.test(l)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(l);
+      }
     };
     const client = new ChatClient({ ...(versions ? { versions } : {}), clock, print: push, prompt: push, exit });
     client.attach(b);

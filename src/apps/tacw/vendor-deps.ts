@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
  */
 export function appRuntimePackages(appsDir: string): string[] {
   const found = new Set<string>();
-  const spec = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".\/][^'"]*)['"]/g;
+  const spec = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"./][^'"]*)['"]/g;
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
