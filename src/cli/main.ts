@@ -2,18 +2,32 @@ import { Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, NetlabError, UsageError } from '../model/netlab-error.js';
-import { up } from './up.js';
-import { validate } from './validate.js';
-import { schema } from './schema.js';
-import { down } from './down.js';
-import { ps } from './ps.js';
-import { logs } from './logs.js';
-import { attach } from './attach.js';
-import { exec } from './exec.js';
-import { exportCompose } from './export-compose.js';
-import { exportK8sJob } from './export-k8s-job.js';
-import { grade } from './grade.js';
-import { gradeMerge } from './grade-merge.js';
+
+/**
+ * Each verb's module is loaded when the verb runs, so `lab validate` or `lab ps` does not
+ * load Docker's client, fastify or the grader (start-up time is in the bench).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function's arguments pass through as they are
+type Fn = (...args: any[]) => unknown;
+/** A verb whose module is imported on its first call. */
+function lazy<M extends Record<K, Fn>, K extends keyof M & string>(load: () => Promise<M>, name: K) {
+  return async (...a: Parameters<M[K]>): Promise<Awaited<ReturnType<M[K]>>> => (await load())[name](...a) as Awaited<ReturnType<M[K]>>;
+}
+
+const verbs = {
+  up: lazy(() => import('./up.js'), 'up'),
+  validate: lazy(() => import('./validate.js'), 'validate'),
+  schema: lazy(() => import('./schema.js'), 'schema'),
+  down: lazy(() => import('./down.js'), 'down'),
+  ps: lazy(() => import('./ps.js'), 'ps'),
+  logs: lazy(() => import('./logs.js'), 'logs'),
+  attach: lazy(() => import('./attach.js'), 'attach'),
+  exec: lazy(() => import('./exec.js'), 'exec'),
+  exportCompose: lazy(() => import('./export-compose.js'), 'exportCompose'),
+  exportK8sJob: lazy(() => import('./export-k8s-job.js'), 'exportK8sJob'),
+  grade: lazy(() => import('./grade.js'), 'grade'),
+  gradeMerge: lazy(() => import('./grade-merge.js'), 'gradeMerge'),
+};
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -50,38 +64,38 @@ function program(setCode: (code: number) => void): Command {
     .option('--scenario <name>', 'run only this scenario')
     .option('--runs <dir>', 'where run folders go', 'runs')
     .option('--json', 'print results.json on stdout')
-    .action(async (file, o) => setCode(await up(projectRoot, file, o, interruptSignal())));
+    .action(async (file, o) => setCode(await verbs.up(projectRoot, file, o, interruptSignal())));
   p.command('down')
     .description('tear down a kept lab (by name), or every netlab lab with --all')
     .argument('[lab]')
     .option('--all', 'every lab netlab started on this machine')
-    .action(async (lab, o) => setCode(await down(projectRoot, lab, o)));
+    .action(async (lab, o) => setCode(await verbs.down(projectRoot, lab, o)));
   p.command('ps')
     .description('list running labs and their nodes')
     .option('--json', 'machine-readable')
-    .action(async (o) => setCode(await ps(projectRoot, o)));
+    .action(async (o) => setCode(await verbs.ps(projectRoot, o)));
   p.command('logs')
     .description("print a node's output so far")
     .argument('<node>', 'node name, or lab/node when several labs run')
     .option('-f, --follow', 'keep printing new output')
-    .action(async (node, o) => setCode(await logs(projectRoot, node, o)));
+    .action(async (node, o) => setCode(await verbs.logs(projectRoot, node, o)));
   p.command('attach')
     .description("make this terminal the node's terminal (type to its stdin, see its output); Ctrl-] to detach")
     .argument('<node>', 'node name, or lab/node')
-    .action(async (node) => setCode(await attach(projectRoot, node)));
+    .action(async (node) => setCode(await verbs.attach(projectRoot, node)));
   p.command('exec')
     .description('run a command inside a node')
     .argument('<node>', 'node name, or lab/node')
     .argument('<command...>', 'the command, after --')
-    .action(async (node, cmd) => setCode(await exec(projectRoot, node, cmd)));
+    .action(async (node, cmd) => setCode(await verbs.exec(projectRoot, node, cmd)));
   p.command('validate')
     .description('check a topology file without running anything')
     .argument('<topology>')
     .option('--json', 'print the planned nodes as JSON')
-    .action(async (file, o) => setCode(validate(file, o)));
+    .action(async (file, o) => setCode(await verbs.validate(file, o)));
   p.command('schema')
     .description('print the JSON Schema of topology files (for editors)')
-    .action(() => setCode(schema()));
+    .action(async () => setCode(await verbs.schema()));
   p.command('export')
     .description('write the lab in another format')
     .argument('<format>', 'compose, or k8s-job (a grading topology as a Kubernetes Indexed Job)')
@@ -91,7 +105,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--shards <n>', 'k8s-job: how many shares (pods) in all')
     .option('--parallel <n>', 'k8s-job: pods at once (default: all)')
     .option('--image <ref>', 'k8s-job: the grader image (default netlab/grader:latest)')
-    .action(async (format, file, o) => setCode(format === 'k8s-job' ? exportK8sJob(file, o) : await exportCompose(projectRoot, format, file, o)));
+    .action(async (format, file, o) => setCode(format === 'k8s-job' ? await verbs.exportK8sJob(file, o) : await verbs.exportCompose(projectRoot, format, file, o)));
   p.command('grade')
     .description("run submissions through a grading topology's scenarios and score them")
     .argument('<topology>', 'a topology with a grading: section; or "merge" followed by shard output folders')
@@ -106,9 +120,9 @@ function program(setCode: (code: number) => void): Command {
     .option('--json', 'print the grades as JSON on stdout')
     .option('--shard <i/N>', 'grade only the i-th of N stable shares of --submissions (by sorted name); join them with `lab grade merge`')
     .action(async (file, dirs: string[], o) => {
-      if (file === 'merge') return setCode(gradeMerge(dirs, o));
+      if (file === 'merge') return setCode(await verbs.gradeMerge(dirs, o));
       if (dirs.length) throw new UsageError(`unexpected arguments after the topology: ${dirs.join(' ')}`);
-      setCode(await grade(projectRoot, file, o, interruptSignal()));
+      setCode(await verbs.grade(projectRoot, file, o, interruptSignal()));
     });
   return p;
 }
