@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { setMaxListeners } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, NetlabError, UsageError } from '../model/netlab-error.js';
@@ -34,6 +35,7 @@ const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Ctrl-C (or SIGTERM) aborts the run; the lab then tears itself down before we exit. */
 function interruptSignal(): AbortSignal {
   const ctl = new AbortController();
+  setMaxListeners(0, ctl.signal); // each node of a big lab waits on it
   let count = 0;
   const onSignal = () => {
     count++;

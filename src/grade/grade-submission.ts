@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { basename, join, resolve } from 'node:path';
@@ -55,6 +56,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
     try {
       const { plan, limits } = planWithSubmission(opts.plan, dir, role, launch);
       const ctl = new AbortController();
+      setMaxListeners(0, ctl.signal);
       const onAbort = () => ctl.abort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
       let overTime = false;

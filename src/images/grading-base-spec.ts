@@ -16,6 +16,8 @@ export const ROOTFS_MARKER = '.netlab-rootfs-complete.json';
  * - libstdc++6: the host's node binary links against it (it is copied in by grading-image.ts).
  * - procps: ps/kill/pkill for scenarios and diagnostics; busybox-static: nc, ping, ip etc. as
  *   `busybox <applet>` (no applet links: they would shadow the real tools).
+ * - postgresql: Debian's PostgreSQL 15 server, for a database node (the `database` image
+ *   alias is this image; `tacw-db` runs it) and for students whose assignment has one.
  */
 export const GRADING_PACKAGES: readonly string[] = [
   'busybox-static',
@@ -24,6 +26,7 @@ export const GRADING_PACKAGES: readonly string[] = [
   'libstdc++6',
   'make',
   'openjdk-17-jdk-headless',
+  'postgresql',
   'procps',
   'python3',
 ];
@@ -43,6 +46,8 @@ export const EXCLUDED_CONTENTS: readonly string[] = [
   'usr/share/man',
   'usr/share/info',
   'usr/share/locale',
+  // the cluster postgresql's install makes: tacw-db and students make their own
+  'var/lib/postgresql',
 ];
 /** Single files not packed: host-specific, and the engine mounts its own at run time. */
 export const EXCLUDED_FILES: readonly string[] = [

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { durationMs } from '../topology/duration.js';
 import { render } from '../topology/template.js';
 import type { ScenarioSpec } from '../topology/topology-schema.js';
@@ -58,6 +59,7 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
   const records: StepRecord[] = [];
   // The scenario's own signal: the run's (Ctrl-C) or the scenario's time limit, whichever first.
   const ctl = new AbortController();
+  setMaxListeners(0, ctl.signal); // every waiting step of every node listens to it
   const onAbort = () => ctl.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   let overTime = false;
@@ -190,6 +192,7 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
 
 async function runParallel(blocks: { steps: Step[]; vars?: Record<string, unknown> }[], path: string, frame: Frame, run: Run): Promise<void> {
   const ctl = new AbortController();
+  setMaxListeners(0, ctl.signal);
   const onAbort = () => ctl.abort();
   frame.signal.addEventListener('abort', onAbort, { once: true });
   let first: unknown;

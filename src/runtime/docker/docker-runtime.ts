@@ -12,6 +12,11 @@ import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
 export const GRADING_IMAGE_ALIAS = 'grading';
+/**
+ * A node running Debian's PostgreSQL server (e.g. `tacw-db`). It is the grading image, which
+ * has the server among its packages: one Debian image to build, not two.
+ */
+export const DATABASE_IMAGE_ALIAS = 'database';
 
 /**
  * Labs as containers on one internal bridge network per run, each at a fixed address.
@@ -36,10 +41,10 @@ export class DockerRuntime implements Runtime {
     this.opts = opts;
     this.plan = plan;
     const t0 = performance.now();
-    const own = (alias: string, build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
-      plan.nodes.some((n) => (n.image ?? LAB_IMAGE_ALIAS) === alias)
+    const own = (aliases: string[], build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
+      plan.nodes.some((n) => aliases.includes(n.image ?? LAB_IMAGE_ALIAS))
         ? build().then((img) => {
-            this.images.set(alias, img.tag);
+            for (const alias of aliases) this.images.set(alias, img.tag);
             this.phases.build = Math.max(this.phases.build ?? 0, performance.now() - t0);
             if (!img.reused) opts.log(`built image ${img.tag} in ${(img.ms / 1000).toFixed(1)}s`);
           })
@@ -47,10 +52,10 @@ export class DockerRuntime implements Runtime {
     const images = opts.logger.child({ component: 'images' });
     const progress = (m: string) => (quietBuild(m) ? images.debug(m) : opts.log(m));
     const imageWork = Promise.all([
-      own(LAB_IMAGE_ALIAS, () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
-      own(GRADING_IMAGE_ALIAS, () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+      own([LAB_IMAGE_ALIAS], () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+      own([GRADING_IMAGE_ALIAS, DATABASE_IMAGE_ALIAS], () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
     ]);
-    const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && i !== LAB_IMAGE_ALIAS && i !== GRADING_IMAGE_ALIAS))];
+    const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && ![LAB_IMAGE_ALIAS, GRADING_IMAGE_ALIAS, DATABASE_IMAGE_ALIAS].includes(i)))];
     const check = Promise.all(
       others.map((img) =>
         this.docker
