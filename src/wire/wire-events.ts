@@ -1,0 +1,130 @@
+import { decodeIpPacket, type IpPacket } from './ip-packet.js';
+import { decodeDatagram, streamDecodersFor } from './message-decoders.js';
+import type { Pcap } from './pcap-reader.js';
+import { tcpFlows } from './tcp-flows.js';
+
+/** One arrow of a sequence diagram: who sent what to whom, when, and whether it got there. */
+export interface WireEvent {
+  ts: number;
+  from: string;
+  to: string;
+  proto: 'tcp' | 'udp';
+  kind: 'connect' | 'close' | 'reset' | 'message';
+  label: string;
+  /** How many messages this arrow stands for (a summarised run of chunks). */
+  count: number;
+  /** Why it is known not to have arrived ("dropped by partition", "sent again"), or how many of a run. */
+  lost?: string;
+}
+
+/** Says whether a packet was dropped by a fault the lab put in (a partition), and why. */
+export type DropOracle = (ts: number, fromIp: string, toIp: string, proto: 'tcp' | 'udp') => string | undefined;
+
+export interface WireEventOptions {
+  /** Node name by address; unknown addresses are shown as they are. */
+  names: Map<string, string>;
+  /** Leave out packets matching this (the capture's own sync markers). */
+  ignore?: (p: IpPacket) => boolean;
+  dropped?: DropOracle;
+  /** Runs of more than this many grouped messages become one arrow. */
+  summariseOver?: number;
+}
+
+/** The IPv4 TCP and UDP packets of a capture, in time order. */
+export function capturePackets(pcap: Pcap, ignore?: (p: IpPacket) => boolean): IpPacket[] {
+  const out: IpPacket[] = [];
+  for (const raw of pcap.packets) {
+    const p = decodeIpPacket(pcap.linkType, raw);
+    if (p && !ignore?.(p)) out.push(p);
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+interface Draft extends WireEvent {
+  group?: string;
+  resendKey?: string;
+}
+
+/**
+ * From packets to named arrows: TCP connects, application messages (reassembled and
+ * decoded), closes and resets; UDP datagrams decoded one by one. A message its sender
+ * sent again is marked lost, as is a packet a partition dropped; long runs of chunks are
+ * summarised into one arrow with counts.
+ */
+export function wireEvents(packets: IpPacket[], opts: WireEventOptions): WireEvent[] {
+  const name = (ip: string) => opts.names.get(ip) ?? ip;
+  const drafts: Draft[] = [];
+  for (const p of packets) {
+    if (p.proto !== 'udp') continue;
+    const d = decodeDatagram(p.payload);
+    drafts.push({ ts: p.ts, from: name(p.src), to: name(p.dst), proto: 'udp', kind: 'message', label: d.label, count: 1, group: d.group, resendKey: d.resendKey, lost: opts.dropped?.(p.ts, p.src, p.dst, 'udp') });
+  }
+  for (const f of tcpFlows(packets)) {
+    const c = name(f.client.ip);
+    const s = name(f.server.ip);
+    const head = (dir?: string) => Buffer.concat(f.events.filter((e) => e.kind === 'data' && (!dir || e.dir === dir)).slice(0, 4).map((e) => e.data!));
+    const c2sHead = head('c2s');
+    const first = c2sHead.length ? c2sHead : head();
+    const dec = streamDecodersFor(first);
+    for (const e of f.events) {
+      const [from, to] = e.dir === 'c2s' ? [c, s] : [s, c];
+      const [fromIp, toIp] = e.dir === 'c2s' ? [f.client.ip, f.server.ip] : [f.server.ip, f.client.ip];
+      const base = { ts: e.ts, from, to, proto: 'tcp' as const, count: 1 };
+      const dropped = opts.dropped?.(e.ts, fromIp, toIp, 'tcp');
+      if (e.kind === 'open') drafts.push({ ...base, kind: 'connect', label: `connect :${f.server.port}`, lost: dropped ?? (e.resent ? 'no answer, SYN sent again' : undefined) });
+      else if (e.kind === 'close') drafts.push({ ...base, kind: 'close', label: 'FIN', lost: dropped });
+      else if (e.kind === 'reset') drafts.push({ ...base, kind: 'reset', label: 'RST', lost: dropped });
+      else for (const m of dec[e.dir].push(e.data!)) drafts.push({ ...base, kind: 'message', label: m.label, group: m.group && `${from}>${to}:${m.group}`, lost: dropped });
+    }
+    if (f.retransmits.c2s + f.retransmits.s2c > 0) {
+      const last = [...drafts].reverse().find((d) => d.proto === 'tcp' && (d.from === c || d.from === s));
+      if (last) last.label += ` (${f.retransmits.c2s + f.retransmits.s2c} TCP retransmissions on this connection)`;
+    }
+  }
+  drafts.sort((a, b) => a.ts - b.ts);
+  markResent(drafts);
+  return summarise(drafts, opts.summariseOver ?? 4);
+}
+
+function markResent(drafts: Draft[]): void {
+  const lastByKey = new Map<string, Draft>();
+  for (const d of drafts) {
+    if (!d.resendKey) continue;
+    const k = `${d.from}>${d.to}:${d.resendKey}`;
+    const prev = lastByKey.get(k);
+    if (prev && !prev.lost) prev.lost = 'sent again (no answer)';
+    lastByKey.set(k, d);
+  }
+}
+
+function summarise(drafts: Draft[], over: number): WireEvent[] {
+  const groups = new Map<string, Draft[]>();
+  for (const d of drafts) if (d.group) groups.set(`${d.from}>${d.to}:${d.group}`, [...(groups.get(`${d.from}>${d.to}:${d.group}`) ?? []), d]);
+  const out: WireEvent[] = [];
+  const done = new Set<string>();
+  for (const d of drafts) {
+    const k = d.group && `${d.from}>${d.to}:${d.group}`;
+    const g = k ? groups.get(k)! : undefined;
+    if (!k || !g || g.length <= over) {
+      out.push(strip(d));
+      continue;
+    }
+    if (done.has(k)) continue;
+    done.add(k);
+    const lost = g.filter((x) => x.lost).length;
+    const secs = g[g.length - 1].ts - g[0].ts;
+    out.push({
+      ...strip(d),
+      label: `${d.label} ×${g.length} over ${secs.toFixed(2)}s`,
+      count: g.length,
+      lost: lost ? `${lost} of ${g.length} lost or sent again` : undefined,
+    });
+  }
+  return out;
+}
+
+function strip(d: Draft): WireEvent {
+  const { group: _g, resendKey: _r, ...e } = d;
+  if (e.lost === undefined) delete e.lost;
+  return e;
+}
