@@ -6,7 +6,7 @@ import { jsonLinesDecoder, looksLikeJsonLines } from './json-lines-decoder.js';
 
 /** Name one UDP datagram: the first decoder that knows it, else its first printable bytes. */
 export function decodeDatagram(payload: Buffer): DecodedMessage {
-  return decodeCrchatDatagram(payload) ?? decodeChatPeerDatagram(payload) ?? decodeBeaconDatagram(payload) ?? { label: printable(payload) };
+  return decodeCrchatDatagram(payload) ?? decodeChatPeerDatagram(payload) ?? decodeBeaconDatagram(payload) ?? { label: printable(payload), group: 'raw' };
 }
 
 /**

@@ -96,6 +96,6 @@ describe('wire events from a capture', () => {
     for (let i = 0; i < 20; i++) frames.push(pkt(A, B, 3, i, 10 + i / 100), pkt(B, A, 4, i, 10.005 + i / 100));
     frames.push(pkt(A, B, 3, 3, 11));
     const events = wireEvents(capturePackets(readPcap(writePcap(1, frames))), { names: new Map([[A, 'a'], [B, 'b']]) });
-    expect(events.map((e) => `${e.from}>${e.to} ${e.label.split(' over')[0]} ${e.lost ?? ''}`.trim())).toEqual(['a>b DATA ×21 1 of 21 lost or sent again', 'b>a ACK ×20']);
+    expect(events.map((e) => `${e.from}>${e.to} ${e.label.split(' over')[0]} ${e.lost ?? ''}`.trim())).toEqual(['a>b DATA ×21 1 of 21: sent again (no answer)', 'b>a ACK ×20']);
   });
 });

@@ -97,27 +97,42 @@ function markResent(drafts: Draft[]): void {
   }
 }
 
+/**
+ * Runs of one group (same sender, receiver and group, no more than a second apart) longer
+ * than `over` become one arrow at the run's start, with its count and how many were lost.
+ */
 function summarise(drafts: Draft[], over: number): WireEvent[] {
-  const groups = new Map<string, Draft[]>();
-  for (const d of drafts) if (d.group) groups.set(`${d.from}>${d.to}:${d.group}`, [...(groups.get(`${d.from}>${d.to}:${d.group}`) ?? []), d]);
-  const out: WireEvent[] = [];
-  const done = new Set<string>();
+  const runs: Draft[][] = [];
+  const open = new Map<string, Draft[]>();
+  const runOf = new Map<Draft, Draft[]>();
   for (const d of drafts) {
-    const k = d.group && `${d.from}>${d.to}:${d.group}`;
-    const g = k ? groups.get(k)! : undefined;
-    if (!k || !g || g.length <= over) {
+    if (!d.group) continue;
+    const k = `${d.from}>${d.to}:${d.group}`;
+    let run = open.get(k);
+    if (!run || d.ts - run[run.length - 1].ts > 1) {
+      run = [];
+      runs.push(run);
+      open.set(k, run);
+    }
+    run.push(d);
+    runOf.set(d, run);
+  }
+  const out: WireEvent[] = [];
+  for (const d of drafts) {
+    const run = runOf.get(d);
+    if (!run || run.length <= over) {
       out.push(strip(d));
       continue;
     }
-    if (done.has(k)) continue;
-    done.add(k);
-    const lost = g.filter((x) => x.lost).length;
-    const secs = g[g.length - 1].ts - g[0].ts;
+    if (run[0] !== d) continue;
+    const lost = run.filter((x) => x.lost);
+    const secs = run[run.length - 1].ts - run[0].ts;
+    const why = lost.length ? [...new Set(lost.map((x) => x.lost))].join(', ') : '';
     out.push({
       ...strip(d),
-      label: `${d.label} ×${g.length} over ${secs.toFixed(2)}s`,
-      count: g.length,
-      lost: lost ? `${lost} of ${g.length} lost or sent again` : undefined,
+      label: `${d.group === 'raw' ? 'datagrams' : d.label} ×${run.length} over ${secs.toFixed(2)}s`,
+      count: run.length,
+      lost: lost.length ? `${lost.length} of ${run.length}: ${why}` : undefined,
     });
   }
   return out;
