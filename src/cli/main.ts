@@ -66,6 +66,8 @@ function program(setCode: (code: number) => void): Command {
     .option('--scenario <name>', 'run only this scenario')
     .option('--runs <dir>', 'where run folders go', 'runs')
     .option('--json', 'print results.json on stdout')
+    .option('--capture', 'require the packet capture (runs/<run>/capture.pcap): exit 2 when tcpdump or root is missing')
+    .option('--no-capture', 'do not capture packets (default: capture when tcpdump and root are there)')
     .action(async (file, o) => setCode(await verbs.up(projectRoot, file, o, interruptSignal())));
   p.command('down')
     .description('tear down a kept lab (by name), or every netlab lab with --all')

@@ -13,6 +13,8 @@ export interface UpOptions {
   scenario?: string;
   json?: boolean;
   runs?: string;
+  /** true: --capture, false: --no-capture, undefined: auto. */
+  capture?: boolean;
 }
 
 /** `lab up`: build the lab, run its scenarios, collect, tear down; the exit code is the verdict. */
@@ -28,6 +30,7 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
     runsDir: opts.runs ?? join(process.cwd(), 'runs'),
     scenario: opts.scenario,
     keep: opts.keep,
+    capture: opts.capture === undefined ? 'auto' : opts.capture ? 'on' : 'off',
     signal,
     reporter,
     holdOpen: runtime.kind === 'local' ? (nodes, runDir) => holdLocal(nodes, runDir, reporter, signal) : undefined,

@@ -6,6 +6,8 @@ import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js
 import { durationMs } from '../topology/duration.js';
 import { compilePattern } from '../topology/pattern.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { WireQuery } from '../scenario/steps/step-kind.js';
+import type { FaultSpec } from '../wire/fault-spec.js';
 import { RuntimeError } from '../runtime/runtime.js';
 import { runScenario } from '../scenario/run-scenario.js';
 import { waitPort } from '../scenario/wait.js';
@@ -16,6 +18,7 @@ import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
 import { registerLab, unregisterLab } from './lab-registry.js';
+import { LabWire, planWire, type CaptureMode } from './lab-wire.js';
 
 export type { LabResults, LabStatus } from '../model/lab-results.js';
 
@@ -42,6 +45,8 @@ export interface RunLabOptions {
   diagnose?: (node: (name: string) => LabNode | undefined) => Promise<string | undefined>;
   /** Time limit for each scenario (grading); none by default. */
   scenarioLimitMs?: number;
+  /** Packet capture: auto (when tcpdump and root are there), on (required), off. Default auto. */
+  capture?: CaptureMode;
   /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime). */
   holdOpen?: (nodes: LabNode[], runDir: string) => Promise<void>;
 }
@@ -67,7 +72,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   const started = new Date();
   const t0 = performance.now();
   const runId = Math.random().toString(16).slice(2, 10);
+  // Refused before anything exists: wire steps without a capture, faults without root, delay without netem.
+  const wirePlan = planWire(plan, opts.capture ?? 'auto', runtime.kind);
+  if (wirePlan.warning) reporter.info(wirePlan.warning);
   const runDir = makeRunDir(opts.runsDir, `${plan.name}-${stamp(started)}`);
+  const wire = new LabWire(plan, wirePlan, runDir, runId);
+  let wireSummary: LabResults['wire'];
   const log = pino({ base: { lab: plan.name, run: runId }, level: 'debug' }, pino.destination({ dest: join(runDir, 'controller.log'), sync: true }));
   const phases: Record<string, number> = {};
   const nodes: LabNode[] = [];
@@ -95,6 +105,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     );
     Object.assign(phases, roundAll(runtime.phases));
     throwIfAborted(signal);
+    await timed('capture', () => wire.startCapture(runtime, signal));
     const addressOf = (n: { name: string }) => addresses.get(n.name)!;
 
     await timed('create', () =>
@@ -110,6 +121,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       ),
     );
     nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
+    wire.nodesReady(runtime, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
     registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
     throwIfAborted(signal);
 
@@ -123,6 +135,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       scope,
       progress: (e: StepEvent) => (reporter.step(e), log.info(e, 'step')),
       beforeStart: (name: string) => byName.get(name)?.beforeStart(),
+      wire: wire.hasCapture() ? (q: WireQuery) => wire.query(q) : undefined,
+      fault: wire.hasFaults() ? (f: FaultSpec) => wire.fault(f) : undefined,
     };
     const chosen = opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
     if (opts.scenario && chosen.length === 0) {
@@ -131,7 +145,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('scenarios', async () => {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
-        const r = await runScenario(s, host, signal, opts.scenarioLimitMs);
+        wire.scenarioStarted(s.name);
+        const r = await runScenario(s, host, signal, opts.scenarioLimitMs).finally(() => wire.scenarioEnded());
         if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
         results.push(r);
         reporter.scenarioEnd(r);
@@ -172,12 +187,15 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       ),
     );
     if (!keepRunning) {
+      // Faults out and the capture complete before the network goes.
+      wireSummary = await timed('wire', () => wire.close()).catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
       await timed('teardown', async () => {
         nodes.forEach((n) => n.closeTerminal());
         await runtime.destroy();
       });
       unregisterLab(opts.projectRoot, plan.name, runId);
     } else {
+      wireSummary = await wire.close().catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
       reporter.info(`lab kept running: ./lab attach <node>, ./lab down ${plan.name}`);
     }
     await Promise.all(transcripts.map((t) => t.close()));
@@ -198,6 +216,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     scenarios: results,
     score: { points: sum(results.map((r) => r.points)), max: sum(results.map((r) => r.maxPoints)) },
     error,
+    wire: wireSummary,
   };
   writeFileSync(join(runDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
   writeFileSync(join(runDir, 'junit.xml'), junitXml(plan.name, results, error ? `${error.message}` : undefined));

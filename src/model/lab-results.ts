@@ -43,4 +43,16 @@ export interface LabResults {
   scenarios: ScenarioResult[];
   score: { points: number; max: number };
   error?: LabError;
+  wire?: WireSummary;
+}
+
+/** The run's evidence on the wire: the capture file and the faults put in and taken out. */
+export interface WireSummary {
+  /** runs/<run>/capture.pcap, its size and packet count; absent when capture was off (note says why). */
+  capture?: { file: string; bytes: number; packets: number; capped?: string };
+  note?: string;
+  /** runs/<run>/sequence.md (Mermaid) and the SVGs beside it. */
+  sequence?: string[];
+  /** Every fault command run, and any rule of ours found still in place after tear-down (should be none). */
+  faults?: { applied: string[]; left: string[] };
 }

@@ -37,6 +37,8 @@ export interface RuntimeNode {
   /** Copy the whole working folder into dest. */
   collect(dest: string): Promise<void>;
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+  /** The pid whose network namespace is the node's (docker: the container's init), for faults put in from the host. */
+  netnsPid?(): Promise<number | undefined>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
 }
@@ -66,6 +68,20 @@ export interface Runtime {
   destroy(): Promise<void>;
   /** Timings of internal phases (build, network), for results.json. */
   readonly phases: Record<string, number>;
+  /** Where this lab's packets can be captured from the host (after prepare). */
+  wireTarget?(): WireTarget;
+}
+
+/**
+ * The host's view of a lab's network: the interface its packets cross, a tcpdump filter
+ * for its addresses, the range they lie in, and where a capture's marker datagram goes
+ * (from/to, inside the lab's range, so the capture sees it).
+ */
+export interface WireTarget {
+  iface: string;
+  filter: string;
+  range: string;
+  marker: { from?: string; to: string; broadcast?: boolean };
 }
 
 /** Raised when the runtime cannot do what the lab needs: no engine, a port taken, an image missing. */

@@ -7,7 +7,8 @@ import { AbortedError, StepError } from './scenario-errors.js';
 import { EXIT, NetlabError } from '../model/netlab-error.js';
 import { stepPattern } from './step-pattern.js';
 import { describeStep, stepKindOf } from './steps/step-registry.js';
-import type { StepContext, StepNode } from './steps/step-kind.js';
+import type { StepContext, StepNode, WireCount, WireQuery } from './steps/step-kind.js';
+import type { FaultSpec } from '../wire/fault-spec.js';
 import { delay, waitPort } from './wait.js';
 
 type Step = Record<string, unknown>;
@@ -22,6 +23,10 @@ export interface ScenarioHost {
   progress?(event: StepEvent): void;
   /** Called before a node is restarted/started, so outputs can mark a new incarnation. */
   beforeStart?(node: string): void;
+  /** The run's capture, for wire steps (absent when capture is off). */
+  wire?(q: WireQuery): Promise<WireCount>;
+  /** Faults in the network, for loss/partition/rate/heal steps (absent when the lab cannot). */
+  fault?(f: FaultSpec): Promise<void>;
 }
 
 interface Frame {
@@ -187,6 +192,14 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     delay: (ms) => delay(ms, frame.signal),
     runSteps: (steps, prefix, vars) => runSteps(steps, prefix, withVars(frame, vars), run),
     runParallel: (blocks) => runParallel(blocks, path, frame, run),
+    wire: async (q) => {
+      if (!host.wire) throw new StepError('a wire step needs the capture, which is off for this run (see docs/wire.md)');
+      return host.wire(q);
+    },
+    fault: async (f) => {
+      if (!host.fault) throw new StepError(`a ${f.kind} step needs faults, which this lab cannot put in (see docs/wire.md)`);
+      return host.fault(f);
+    },
   };
 }
 

@@ -31,6 +31,11 @@ export class DockerNode implements RuntimeNode {
     return this.container.id.slice(0, 12);
   }
 
+  async netnsPid(): Promise<number | undefined> {
+    const info = await this.container.inspect().catch(() => undefined);
+    return info?.State?.Running && info.State.Pid ? info.State.Pid : undefined;
+  }
+
   onOutput(l: OutputListener): void {
     this.outputListeners.push(l);
   }

@@ -1,8 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import type Docker from 'dockerode';
-import { hostAddress, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
+import { hostAddress, intToIp, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
-import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
+import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
@@ -29,6 +29,7 @@ export class DockerRuntime implements Runtime {
   private opts?: LabRuntimeOptions;
   private plan?: LabPlan;
   private network?: string;
+  private networkId?: string;
   private subnet?: Subnet;
   private images = new Map<string, string>();
 
@@ -85,7 +86,7 @@ export class DockerRuntime implements Runtime {
         continue;
       }
       try {
-        await this.docker.createNetwork({
+        const created = await this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
           Internal: true, // no route out: lab traffic stays on the lab's own network
@@ -94,6 +95,7 @@ export class DockerRuntime implements Runtime {
           IPAM: { Driver: 'default', Config: [{ Subnet: subnet.cidr, Gateway: hostAddress(subnet, 1) }] },
         } as Docker.NetworkCreateOptions);
         this.network = name;
+        this.networkId = created.id;
         this.subnet = subnet;
         return;
       } catch (e) {
@@ -174,6 +176,17 @@ export class DockerRuntime implements Runtime {
     });
     await container.putArchive(await filesTar(node.files), { path: '/' });
     return new DockerNode(this.docker, container, node.name, address, image);
+  }
+
+  /** The lab's bridge on the host is br-<first 12 hex of the network id>; markers go to its broadcast address. */
+  wireTarget(): WireTarget {
+    if (!this.networkId || !this.subnet) throw new RuntimeError('the lab network is not created yet');
+    return {
+      iface: `br-${this.networkId.slice(0, 12)}`,
+      filter: 'ip',
+      range: this.subnet.cidr,
+      marker: { from: hostAddress(this.subnet, 1), to: intToIp(this.subnet.base + this.subnet.size - 1), broadcast: true },
+    };
   }
 
   async destroy(): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
-import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
+import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { LocalNode } from './local-node.js';
 import { bindShim } from './bind-shim.js';
 
@@ -78,6 +78,13 @@ export class LocalRuntime implements Runtime {
     const n = new LocalNode(node.name, address, command, cwd, fullEnv);
     this.nodes.push(n);
     return n;
+  }
+
+  /** Every node is an address in 127.B.0.0/16 on the host's lo. */
+  wireTarget(): WireTarget {
+    if (this.block === undefined) throw new RuntimeError('prepare first');
+    const range = `127.${this.block}.0.0/16`;
+    return { iface: 'lo', filter: `net ${range}`, range, marker: { from: `127.${this.block}.255.254`, to: `127.${this.block}.255.253` } };
   }
 
   async destroy(): Promise<void> {

@@ -1,6 +1,28 @@
 import type { z } from 'zod';
 import type { ExitInfo, RuntimeNode } from '../../runtime/runtime.js';
 import type { NodeOutput } from '../node-output.js';
+import type { FaultSpec } from '../../wire/fault-spec.js';
+
+/** What a wire step asks of the capture: packets from one node to another, by node name. */
+export interface WireQuery {
+  from: string;
+  to: string;
+  proto: 'tcp' | 'udp';
+  /** Text the payload holds (UDP: one datagram; TCP: the reassembled byte stream of that direction). */
+  contains?: string;
+  /** Only the last this many ms; by default since the scenario began. */
+  withinMs?: number;
+}
+
+/** What the capture holds for a WireQuery. */
+export interface WireCount {
+  /** Datagrams / TCP packets (contains: occurrences in the stream) that match. */
+  matches: number;
+  /** Every packet from -> to of that protocol in the window. */
+  packets: number;
+  /** A few matching or nearest payloads, for the failure message. */
+  sample: string[];
+}
 
 /**
  * What one kind of scenario step is: its strict schema, how it reads in reports, what it
@@ -20,10 +42,15 @@ export interface StepKind<S extends Record<string, unknown> = Record<string, unk
   refs?(step: S): StepRefs;
   /** Sub-steps listed ahead of time in results (parallel blocks), so skipped ones are named. */
   listed?(step: S): Record<string, unknown>[][];
+  /** What the host must offer for this kind to run: checked by `lab validate` and at start. */
+  readonly requires?: readonly StepRequirement[];
   /** True for steps made of other steps: progress is reported for their children only. */
   readonly container?: boolean;
   run(step: S, ctx: StepContext): Promise<void>;
 }
+
+/** capture: tcpdump and root; faults: iptables/tc/nsenter and root; netem: the kernel's netem qdisc. */
+export type StepRequirement = 'capture' | 'faults' | 'netem';
 
 /** What a step names, each with the key it sits under (for file:line messages). */
 export interface StepRefs {
@@ -70,6 +97,10 @@ export interface StepContext {
   delay(ms: number): Promise<void>;
   /** Run steps in order under this step, with extra variables. */
   runSteps(steps: Record<string, unknown>[], prefix: string, vars?: Record<string, unknown>): Promise<void>;
+  /** Ask the lab's capture (brought up to date first); a StepError when capture is off. */
+  wire(q: WireQuery): Promise<WireCount>;
+  /** Put a fault into the lab's network (loss, partition, rate, heal). */
+  fault(f: FaultSpec): Promise<void>;
   /** Run blocks at once; the first failure stops the others. */
   runParallel(blocks: { steps: Record<string, unknown>[]; vars?: Record<string, unknown> }[]): Promise<void>;
 }

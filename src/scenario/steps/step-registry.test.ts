@@ -36,7 +36,7 @@ function refused(step: string): TopologyError {
 
 describe('step registry', () => {
   it('has one file per kind, each with a strict schema, and the README order of actions', () => {
-    expect(ACTIONS).toEqual(['send', 'expect', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'set', 'exec', 'parallel', 'foreach']);
+    expect(ACTIONS).toEqual(['send', 'expect', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'set', 'exec', 'parallel', 'foreach', 'wire', 'loss', 'partition', 'heal', 'rate', 'delay', 'jitter']);
     expect(new Set(STEP_KINDS.map((k) => k.kind)).size).toBe(STEP_KINDS.length);
   });
 

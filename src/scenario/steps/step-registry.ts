@@ -16,9 +16,16 @@ import { send } from './send.js';
 import { set } from './set.js';
 import { sleep } from './sleep.js';
 import { start } from './start.js';
-import type { StepKind } from './step-kind.js';
+import type { StepKind, StepRequirement } from './step-kind.js';
 import { stop } from './stop.js';
 import { waitPort } from './wait-port.js';
+import { wire } from './wire.js';
+import { loss } from './loss.js';
+import { partition } from './partition.js';
+import { heal } from './heal.js';
+import { rate } from './rate.js';
+import { delay } from './delay.js';
+import { jitter } from './jitter.js';
 
 /**
  * Every step kind, in the order the README lists them. Adding a kind is adding its file
@@ -43,6 +50,13 @@ export const STEP_KINDS: readonly StepKind[] = [
   exec,
   parallel,
   foreach,
+  wire,
+  loss,
+  partition,
+  heal,
+  rate,
+  delay,
+  jitter,
 ] as unknown as readonly StepKind[];
 
 const byKey = new Map(STEP_KINDS.map((k) => [k.kind, k]));
@@ -114,4 +128,22 @@ export function stepJsonSchemas(ref: string): Record<string, unknown>[] {
     }) as Record<string, unknown>;
     return json;
   });
+}
+
+/**
+ * What a lab's scenarios need from the host (capture, faults, netem), each with the first
+ * step that needs it ("scenario \"x\" step 2.1 (loss)"), for `lab validate` and the start checks.
+ */
+export function stepRequirements(scenarios: { name: string; steps: unknown[] }[]): Map<StepRequirement, string> {
+  const out = new Map<StepRequirement, string>();
+  const visit = (scenario: string, steps: unknown[], prefix: string) =>
+    steps.forEach((raw, i) => {
+      const step = raw as Record<string, unknown>;
+      const kind = stepKindOf(step);
+      if (!kind) return;
+      for (const r of kind.requires ?? []) if (!out.has(r)) out.set(r, `scenario "${scenario}" step ${prefix}${i + 1} (${kind.kind})`);
+      for (const c of kind.refs?.(step).children ?? []) visit(scenario, c.steps, `${prefix}${i + 1}.`);
+    });
+  for (const s of scenarios) visit(s.name, s.steps, '');
+  return out;
 }

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readPcap, type Pcap } from './pcap-reader.js';
+import { decodeIpPacket, type IpPacket } from './ip-packet.js';
+
+/** Where a lab's traffic can be captured: an interface and a filter (from the runtime). */
+export interface CaptureTarget {
+  iface: string;
+  /** tcpdump filter: the lab's addresses only. */
+  filter: string;
+  /** Marker datagrams are sent from here to there, inside the lab's range, to know the file is complete. */
+  marker: { from?: string; to: string; broadcast?: boolean };
+}
+
+export interface CaptureSummary {
+  bytes: number;
+  packets: number;
+  /** Set when the size cap stopped the capture early. */
+  capped?: string;
+}
+
+/** Port of the sync marker datagrams (discard); they are left out of diagrams and checks. */
+export const MARKER_PORT = 9;
+const MARKER = 'netlab-wire-sync ';
+
+/** True for the capture's own sync datagrams. */
+export function isMarker(p: IpPacket): boolean {
+  return p.proto === 'udp' && p.dstPort === MARKER_PORT && p.payload.toString('latin1', 0, MARKER.length) === MARKER;
+}
+
+/** The tcpdump binary, or undefined when it is not installed. */
+export function findTcpdump(): string | undefined {
+  return ['/usr/bin/tcpdump', '/usr/sbin/tcpdump', '/bin/tcpdump', '/sbin/tcpdump'].find((p) => existsSync(p));
+}
+
+/** Raised when a capture cannot start or was required and is impossible. */
+export class CaptureError extends Error {
+  override name = 'CaptureError';
+}
+
+/**
+ * A running tcpdump writing the lab's packets to a pcap file. `-U` writes each packet as
+ * it arrives, and sync() proves it: it sends a marker datagram through the lab's range
+ * and waits until the file holds it, so everything sent before is in the file too. The
+ * size cap stops tcpdump and leaves a note.
+ */
+export class Capture {
+  private exited: Promise<void>;
+  private capped?: string;
+  private stopped = false;
+  private cap?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly file: string,
+    private readonly target: CaptureTarget,
+    private readonly maxBytes: number,
+  ) {
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    // The cap is checked once a second: a few hundred KB over it at most.
+    this.cap = setInterval(() => {
+      if (this.size() > this.maxBytes) {
+        this.capped = `capture stopped at the size cap of ${Math.round(this.maxBytes / 1048576)} MiB; later traffic is not in capture.pcap`;
+        void this.stop();
+      }
+    }, 1000);
+    this.cap.unref();
+  }
+
+  static async start(tcpdump: string, target: CaptureTarget, file: string, maxBytes: number, signal?: AbortSignal): Promise<Capture> {
+    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-n', '-p', '-s', '0', '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.removeListener('exit', killOnExit));
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => (proc.kill('SIGTERM'), reject(new CaptureError('interrupted')));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      proc.stderr!.on('data', (c: Buffer) => {
+        err += c.toString();
+        // tcpdump says "listening on IFACE, link-type ..." once the capture is open.
+        if (/listening on /.test(err)) {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+      proc.once('error', (e) => reject(new CaptureError(`cannot run ${tcpdump}: ${e.message}`)));
+      proc.once('exit', (code) => reject(new CaptureError(`tcpdump on ${target.iface} exited (${code}) before capturing: ${err.trim().split('\n').pop()}`)));
+    });
+    return new Capture(proc, file, target, maxBytes);
+  }
+
+  size(): number {
+    try {
+      return statSync(this.file).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Send a marker and wait until it is in the file: then every earlier packet is there too. */
+  async sync(timeoutMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    const nonce = randomBytes(6).toString('hex');
+    const payload = Buffer.from(MARKER + nonce);
+    const seen = () => readPcap(readFileSync(this.file)).packets.some((p) => p.data.includes(payload));
+    const sock = createSocket('udp4');
+    try {
+      await new Promise<void>((r, j) => (sock.once('error', j), sock.bind(0, this.target.marker.from, () => r())));
+      if (this.target.marker.broadcast) sock.setBroadcast(true);
+      const send = () => sock.send(payload, MARKER_PORT, this.target.marker.to);
+      send();
+      await new Promise<void>((resolve, reject) => {
+        const w = watch(this.file, () => check());
+        let resends = 0;
+        // The first datagram to a container may wait for ARP; send again now and then.
+        const again = setInterval(() => (resends++ < 10 ? send() : undefined), 200);
+        const timer = setTimeout(() => done(new CaptureError(`the capture did not see its marker within ${timeoutMs / 1000}s (tcpdump on ${this.target.iface})`)), timeoutMs);
+        const done = (e?: Error) => (w.close(), clearInterval(again), clearTimeout(timer), e ? reject(e) : resolve());
+        const check = () => {
+          try {
+            if (this.stopped || seen()) done();
+          } catch (e) {
+            done(e as Error);
+          }
+        };
+        check();
+      });
+    } finally {
+      sock.close();
+    }
+  }
+
+  /** The capture so far (a torn last record is left out). */
+  read(): Pcap {
+    return readPcap(readFileSync(this.file));
+  }
+
+  /** Stop tcpdump (it flushes and closes the file) and wait for it to exit. */
+  async stop(): Promise<CaptureSummary> {
+    clearInterval(this.cap);
+    if (!this.stopped) {
+      this.stopped = true;
+      if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    }
+    await this.exited;
+    let packets = 0;
+    try {
+      packets = this.read().packets.length;
+    } catch {
+      /* an empty or unreadable file: counted as none */
+    }
+    return { bytes: this.size(), packets, capped: this.capped };
+  }
+}
+
+/** Decode the packets of a capture file, without the sync markers. */
+export function packetsOf(pcap: Pcap): IpPacket[] {
+  const out: IpPacket[] = [];
+  for (const raw of pcap.packets) {
+    const p = decodeIpPacket(pcap.linkType, raw);
+    if (p && !isMarker(p)) out.push(p);
+  }
+  return out;
+}
