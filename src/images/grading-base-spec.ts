@@ -16,16 +16,23 @@ export const ROOTFS_MARKER = '.netlab-rootfs-complete.json';
  * - libstdc++6: the host's node binary links against it (it is copied in by grading-image.ts).
  * - procps: ps/kill/pkill for scenarios and diagnostics; busybox-static: nc, ping, ip etc. as
  *   `busybox <applet>` (no applet links: they would shadow the real tools).
+ * - libfaketime: the movable wall clock of the clock: step (docs/grading.md, "Timers"); the
+ *   docker runtime mounts the host's copy, this one is for images used without the lab.
+ * - python3-numpy, python3-pandas: what a course machine has (issue 9); in the same change
+ *   as libfaketime so the base is rebuilt once.
  */
 export const GRADING_PACKAGES: readonly string[] = [
   'busybox-static',
   'gcc',
   'libc6-dev',
+  'libfaketime',
   'libstdc++6',
   'make',
   'openjdk-17-jdk-headless',
   'procps',
   'python3',
+  'python3-numpy',
+  'python3-pandas',
 ];
 
 /** Paths (relative to the tree, POSIX) whose contents are not packed into the image. */

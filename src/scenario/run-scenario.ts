@@ -6,7 +6,7 @@ import { AbortedError, StepError } from './scenario-errors.js';
 import { EXIT, NetlabError } from '../model/netlab-error.js';
 import { stepPattern } from './step-pattern.js';
 import { describeStep, stepKindOf } from './steps/step-registry.js';
-import type { StepContext, StepNode } from './steps/step-kind.js';
+import type { ClockChange, StepContext, StepNode } from './steps/step-kind.js';
 import { delay, waitPort } from './wait.js';
 
 type Step = Record<string, unknown>;
@@ -21,6 +21,8 @@ export interface ScenarioHost {
   progress?(event: StepEvent): void;
   /** Called before a node is restarted/started, so outputs can mark a new incarnation. */
   beforeStart?(node: string): void;
+  /** Move nodes' wall clocks (all when undefined); absent when the lab has no clock. */
+  moveClock?(nodes: string[] | undefined, change: ClockChange): Promise<void>;
 }
 
 interface Frame {
@@ -183,6 +185,10 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     pattern: stepPattern,
     waitPort: (address, port, ms) => waitPort(address, port, ms, frame.signal),
     delay: (ms) => delay(ms, frame.signal),
+    moveClock: async (nodes, change) => {
+      if (!host.moveClock) throw new StepError('this lab has no controllable clock');
+      await host.moveClock(nodes, change);
+    },
     runSteps: (steps, prefix, vars) => runSteps(steps, prefix, withVars(frame, vars), run),
     runParallel: (blocks) => runParallel(blocks, path, frame, run),
   };
