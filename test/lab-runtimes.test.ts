@@ -39,6 +39,14 @@ function suite(runtime: 'local' | 'docker') {
     expect(await leftovers('pyecho')).toBe(0);
   });
 
+  it('a clock step moves wall clocks at once (libfaketime): Python time.time/datetime.now and Node Date.now see +960 s', async () => {
+    const run = await up('clock.yaml');
+    expect(run.stderr).toContain('PASSED 1/1');
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(runDirOf(run), 'nodes', 'py', 'clock', 'offset'), 'utf8')).toBe('+0s\n'); // reset at the end
+    expect(await leftovers('clock')).toBe(0);
+  });
+
   it('a failed step names the node, the pattern, the last output and the steps left; exit 1', async () => {
     const run = await up('broken.yaml', '--scenario', 'a step that never matches');
     expect(run.code).toBe(1);

@@ -18,17 +18,24 @@ export const ROOTFS_MARKER = '.netlab-rootfs-complete.json';
  *   `busybox <applet>` (no applet links: they would shadow the real tools).
  * - postgresql: Debian's PostgreSQL 15 server, for a database node (the `database` image
  *   alias is this image; `tacw-db` runs it) and for students whose assignment has one.
+ * - libfaketime: the movable wall clock of the clock: step (docs/grading.md, "Timers"); the
+ *   docker runtime mounts the host's copy, this one is for images used without the lab.
+ * - python3-numpy, python3-pandas: what a course machine has (issue 9); in the same change
+ *   as libfaketime so the base is rebuilt once.
  */
 export const GRADING_PACKAGES: readonly string[] = [
   'busybox-static',
   'gcc',
   'libc6-dev',
+  'libfaketime',
   'libstdc++6',
   'make',
   'openjdk-17-jdk-headless',
   'postgresql',
   'procps',
   'python3',
+  'python3-numpy',
+  'python3-pandas',
 ];
 
 /** Paths (relative to the tree, POSIX) whose contents are not packed into the image. */

@@ -14,6 +14,7 @@ import { waitPort } from '../scenario/wait.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 import type { LabResults, LabStatus } from '../model/lab-results.js';
 import { AbortedError, StepError } from '../scenario/scenario-errors.js';
+import type { ClockChange } from '../scenario/steps/step-kind.js';
 import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
@@ -137,6 +138,16 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       beforeStart: (name: string) => byName.get(name)?.beforeStart(),
       wire: wire.hasCapture() ? (q: WireQuery) => wire.query(q) : undefined,
       fault: wire.hasFaults() ? (f: FaultSpec) => wire.fault(f) : undefined,
+      moveClock: async (names: string[] | undefined, change: ClockChange) => {
+        const targets = (names ?? nodes.map((n) => n.name)).map((name) => byName.get(name)!);
+        const without = targets.filter((n) => !n.runtime.clock).map((n) => n.name);
+        if (without.length) throw new StepError(`no controllable clock on ${without.join(', ')}`);
+        for (const n of targets) {
+          if (change.reset) n.runtime.clock!.reset();
+          else n.runtime.clock!.advance(change.advanceMs);
+          log.info({ node: n.name, clockOffsetMs: n.runtime.clock!.offsetMs }, 'clock moved');
+        }
+      },
     };
     const chosen = opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
     if (opts.scenario && chosen.length === 0) {

@@ -2,6 +2,7 @@ import { NetlabError, type NetlabErrorOptions } from '../model/netlab-error.js';
 import type { LabPlan, NodePlan } from '../topology/lab-plan.js';
 import type { Logger } from 'pino';
 import type { ExitInfo } from '../model/exit-info.js';
+import type { NodeClock } from './node-clock.js';
 
 export type RuntimeKind = 'docker' | 'local';
 
@@ -41,6 +42,8 @@ export interface RuntimeNode {
   netnsPid?(): Promise<number | undefined>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
+  /** The node's wall clock, when its plan asks for one (a scenario has a clock: step). */
+  readonly clock?: NodeClock;
 }
 
 /** What a runtime needs to know to lay out a lab. */

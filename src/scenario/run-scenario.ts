@@ -7,7 +7,7 @@ import { AbortedError, StepError } from './scenario-errors.js';
 import { EXIT, NetlabError } from '../model/netlab-error.js';
 import { stepPattern } from './step-pattern.js';
 import { describeStep, stepKindOf } from './steps/step-registry.js';
-import type { StepContext, StepNode, WireCount, WireQuery } from './steps/step-kind.js';
+import type { ClockChange, StepContext, StepNode, WireCount, WireQuery } from './steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
 import { delay, waitPort } from './wait.js';
 
@@ -27,6 +27,8 @@ export interface ScenarioHost {
   wire?(q: WireQuery): Promise<WireCount>;
   /** Faults in the network, for loss/partition/rate/heal steps (absent when the lab cannot). */
   fault?(f: FaultSpec): Promise<void>;
+  /** Move nodes' wall clocks (all when undefined); absent when the lab has no clock. */
+  moveClock?(nodes: string[] | undefined, change: ClockChange): Promise<void>;
 }
 
 interface Frame {
@@ -190,6 +192,10 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     pattern: stepPattern,
     waitPort: (address, port, ms) => waitPort(address, port, ms, frame.signal),
     delay: (ms) => delay(ms, frame.signal),
+    moveClock: async (nodes, change) => {
+      if (!host.moveClock) throw new StepError('this lab has no controllable clock');
+      await host.moveClock(nodes, change);
+    },
     runSteps: (steps, prefix, vars) => runSteps(steps, prefix, withVars(frame, vars), run),
     runParallel: (blocks) => runParallel(blocks, path, frame, run),
     wire: async (q) => {

@@ -31,6 +31,11 @@ export interface NodePlan {
   autostart: boolean;
   /** Run with the grading sandbox: no capabilities, no privilege escalation, unprivileged user, file-size cap. */
   sandbox?: { user: string; fileLimit: number };
+  /**
+   * Run under a clock the lab can move (libfaketime): set only when some scenario has a
+   * clock: step, so other labs load nothing and pay nothing.
+   */
+  clock?: boolean;
   /** Stop the node once it has printed this many bytes (runaway output). */
   outputLimit?: number;
   /** Key path in the topology file, for error messages. */
@@ -103,6 +108,7 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
 
   const base = dirname(ctx.file);
   const d = t.defaults ?? {};
+  const clock = scenarios.some((s) => usesStepKind(s.steps, 'clock'));
   const nodes: NodePlan[] = specs.map((s) => {
     const spec = { ...d, ...s.spec };
     const command = spec.command;
@@ -122,6 +128,7 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
       ports: { ...(d.ports ?? {}), ...(s.spec.ports ?? {}) },
       ready: spec.ready,
       autostart: spec.autostart ?? true,
+      ...(clock ? { clock: true } : {}),
       where: s.where,
     };
   });
@@ -130,6 +137,16 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
   checkTemplates(plan, ctx);
   checkScenarioNodes(plan, ctx);
   return plan;
+}
+
+/** Whether any of these steps, or a step nested in them, is of this kind. */
+export function usesStepKind(steps: unknown[], kind: string): boolean {
+  return steps.some((raw) => {
+    const step = raw as Record<string, unknown>;
+    const k = stepKindOf(step);
+    if (k?.kind === kind) return true;
+    return (k?.refs?.(step).children ?? []).some((c) => usesStepKind(c.steps, kind));
+  });
 }
 
 function planFile(path: string, src: string | { from: string; mode?: string }, base: string, ctx: PlanContext, where: PropertyKey[]): PlannedFile {

@@ -4,6 +4,7 @@ import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import type { NodeClock } from '../node-clock.js';
 
 export const WORKDIR = '/lab';
 
@@ -25,6 +26,7 @@ export class DockerNode implements RuntimeNode {
     readonly name: string,
     readonly address: string,
     readonly image: string,
+    readonly clock?: NodeClock,
   ) {}
 
   get id(): string {

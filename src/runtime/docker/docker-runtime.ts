@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { hostAddress, intToIp, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
@@ -7,7 +8,12 @@ import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
+import { CLOCK_FILE, clockEnv, findLibfaketime, NodeClock, withPreload } from '../node-clock.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
+
+/** Where a node with a movable clock finds libfaketime and its offset file. */
+const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
+const CLOCK_MOUNT = '/run/netlab/clock';
 
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
@@ -32,6 +38,7 @@ export class DockerRuntime implements Runtime {
   private networkId?: string;
   private subnet?: Subnet;
   private images = new Map<string, string>();
+  private faketime?: string;
 
   constructor(
     private readonly docker: Docker,
@@ -41,6 +48,7 @@ export class DockerRuntime implements Runtime {
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
     this.opts = opts;
     this.plan = plan;
+    if (plan.nodes.some((n) => n.clock)) this.faketime = findLibfaketime();
     const t0 = performance.now();
     const own = (aliases: string[], build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
       plan.nodes.some((n) => aliases.includes(n.image ?? LAB_IMAGE_ALIAS))
@@ -138,12 +146,18 @@ export class DockerRuntime implements Runtime {
     const address = hostAddress(this.subnet!, node.host);
     const image = this.images.get(node.image ?? LAB_IMAGE_ALIAS) ?? node.image!;
     const sandbox = node.sandbox;
+    // A movable wall clock: the host's libfaketime and the node's clock folder, both
+    // read-only (the lab writes the offset from outside; a rename shows through the bind).
+    const clock = node.clock && this.faketime ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
+    const clockVars: Record<string, string> = clock
+      ? { ...clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`), LD_PRELOAD: withPreload(env.LD_PRELOAD, FAKETIME_MOUNT) }
+      : {};
     const container = await this.docker.createContainer({
       name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
       Hostname: node.name,
       Image: image,
       Cmd: command,
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env, ...clockVars }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
       Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
       OpenStdin: true,
@@ -158,6 +172,7 @@ export class DockerRuntime implements Runtime {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
+        ...(clock ? { Binds: [`${this.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] } : {}),
         // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
@@ -175,7 +190,7 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
     await container.putArchive(await filesTar(node.files), { path: '/' });
-    return new DockerNode(this.docker, container, node.name, address, image);
+    return new DockerNode(this.docker, container, node.name, address, image, clock);
   }
 
   /** The lab's bridge on the host is br-<first 12 hex of the network id>; markers go to its broadcast address. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import type { NodeClock } from '../node-clock.js';
 
 /**
  * A node that is a process group on this machine. Each start is a new incarnation;
@@ -21,6 +22,7 @@ export class LocalNode implements RuntimeNode {
     private readonly command: string[],
     private readonly cwd: string,
     private readonly env: Record<string, string>,
+    readonly clock?: NodeClock,
   ) {}
 
   get id(): string {

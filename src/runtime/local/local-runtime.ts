@@ -7,6 +7,7 @@ import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { LocalNode } from './local-node.js';
 import { bindShim } from './bind-shim.js';
+import { clockEnv, findLibfaketime, NodeClock, withPreload } from '../node-clock.js';
 
 const LOCK_DIR = join(tmpdir(), 'netlab-local');
 
@@ -22,6 +23,7 @@ export class LocalRuntime implements Runtime {
   private nodes: LocalNode[] = [];
   private opts?: LabRuntimeOptions;
   private shim?: string;
+  private faketime?: string;
 
   constructor(
     private readonly projectRoot: string,
@@ -35,6 +37,7 @@ export class LocalRuntime implements Runtime {
     const shim = bindShim(this.projectRoot);
     this.shim = shim.path;
     if (shim.why) opts.log(shim.why);
+    if (plan.nodes.some((n) => n.clock)) this.faketime = findLibfaketime();
     const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
     // A port someone else holds would only show up later as a confusing crash: say so now.
     for (const n of plan.nodes) {
@@ -60,6 +63,8 @@ export class LocalRuntime implements Runtime {
       writeFileSync(p, f.content, { mode: f.mode });
     }
     const address = this.addressOf(node);
+    // A movable wall clock: libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
+    const clock = node.clock && this.faketime ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
     const preload = pathToFileURL(join(this.distDir, 'runtime', 'local', 'bind-preload.js')).href;
     const fullEnv: Record<string, string> = {
       PATH: `${join(this.projectRoot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
@@ -75,7 +80,11 @@ export class LocalRuntime implements Runtime {
       JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true',
       ...env,
     };
-    const n = new LocalNode(node.name, address, command, cwd, fullEnv);
+    if (clock) {
+      Object.assign(fullEnv, clockEnv(clock.file));
+      fullEnv.LD_PRELOAD = withPreload(fullEnv.LD_PRELOAD, this.faketime!);
+    }
+    const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
     this.nodes.push(n);
     return n;
   }

@@ -95,6 +95,11 @@ export interface StepContext {
   pattern(text: string, literal?: boolean): RegExp;
   waitPort(address: string, port: number, timeoutMs: number): Promise<void>;
   delay(ms: number): Promise<void>;
+  /**
+   * Move the wall clock of these nodes (every node when undefined) forward, or back to
+   * real time; a StepError when the lab has no controllable clock.
+   */
+  moveClock(nodes: string[] | undefined, change: ClockChange): Promise<void>;
   /** Run steps in order under this step, with extra variables. */
   runSteps(steps: Record<string, unknown>[], prefix: string, vars?: Record<string, unknown>): Promise<void>;
   /** Ask the lab's capture (brought up to date first); a StepError when capture is off. */
@@ -104,6 +109,9 @@ export interface StepContext {
   /** Run blocks at once; the first failure stops the others. */
   runParallel(blocks: { steps: Record<string, unknown>[]; vars?: Record<string, unknown> }[]): Promise<void>;
 }
+
+/** One move of a clock: forward by some ms, or back to real time. */
+export type ClockChange = { advanceMs: number; reset?: undefined } | { reset: true; advanceMs?: undefined };
 
 /** Declare a step kind; the identity function that gives the compiler the step's type. */
 export function defineStep<S extends Record<string, unknown>>(kind: StepKind<S>): StepKind<S> {

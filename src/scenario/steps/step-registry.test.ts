@@ -36,7 +36,7 @@ function refused(step: string): TopologyError {
 
 describe('step registry', () => {
   it('has one file per kind, each with a strict schema, and the README order of actions', () => {
-    expect(ACTIONS).toEqual(['send', 'expect', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'set', 'exec', 'parallel', 'foreach', 'wire', 'loss', 'partition', 'heal', 'rate', 'delay', 'jitter']);
+    expect(ACTIONS).toEqual(['send', 'expect', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'clock', 'set', 'exec', 'parallel', 'foreach', 'wire', 'loss', 'partition', 'heal', 'rate', 'delay', 'jitter']);
     expect(new Set(STEP_KINDS.map((k) => k.kind)).size).toBe(STEP_KINDS.length);
   });
 
@@ -75,6 +75,8 @@ describe('step registry', () => {
       '{ node: c1, restart: c1 }',
       '{ discard: c1 }',
       '{ set: { a: 1 } }',
+      '{ clock: { nodes: [c1], advance: 16m } }',
+      '{ clock: { reset: true } }',
       '{ node: c1, exec: [ls], as: out }',
       '{ foreach: { items: [1, 2], as: i, parallel: true, steps: [{ node: c1, send: "{{ i }}" }] } }',
     ];
@@ -83,6 +85,17 @@ describe('step registry', () => {
       const step = plan.scenarios[0].steps[1];
       expect(describeStep(step)).not.toBe('step');
     }
+  });
+
+  it('clock: advance or reset, named nodes checked; only a lab with a clock step gets clocks', () => {
+    expect(refused('{ clock: { nodes: [c1], advance: 1m, reset: true } }').message).toMatch(/either advance: or reset: true/);
+    expect(refused('{ clock: { nodes: [c1] } }').message).toMatch(/either advance: or reset: true/);
+    expect(refused('{ clock: { nodes: [c9], advance: 1m } }').message).toMatch(/no node named "c9"/);
+    expect(refused('{ clock: { advance: soon } }').message).toMatch(/a duration/);
+    expect(describeStep(load('{ clock: { nodes: [c1], advance: 16m } }').scenarios[0].steps[1])).toBe('move the clock of c1 forward 16m');
+    expect(load('{ clock: { advance: 3m } }').nodes.every((n) => n.clock === true)).toBe(true);
+    expect(load('{ foreach: { items: [1], as: i, steps: [{ clock: { advance: 1s } }] } }').nodes[0].clock).toBe(true);
+    expect(load('{ sleep: 1s }').nodes.some((n) => 'clock' in n)).toBe(false);
   });
 
   it('publishes each kind in the JSON Schema as one of the step shapes', () => {

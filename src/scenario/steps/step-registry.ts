@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { render } from '../../topology/template.js';
 import { absent } from './absent.js';
+import { clock } from './clock.js';
 import { digest } from './digest.js';
 import { discard } from './discard.js';
 import { exec } from './exec.js';
@@ -46,6 +47,7 @@ export const STEP_KINDS: readonly StepKind[] = [
   waitPort,
   discard,
   sleep,
+  clock,
   set,
   exec,
   parallel,
