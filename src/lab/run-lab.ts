@@ -4,7 +4,7 @@ import pino from 'pino';
 import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
 import { durationMs } from '../topology/duration.js';
-import { compilePattern } from '../topology/pattern.js';
+import { toPattern } from '../topology/pattern.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { RuntimeError } from '../runtime/runtime.js';
 import { runScenario } from '../scenario/run-scenario.js';
@@ -240,7 +240,7 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         exited.catch(() => undefined);
         try {
           if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
-          if (ready.output) await Promise.race([n.output.expect(compilePattern(ready.output), timeout, signal, { consume: false }), exited]);
+          if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited]);
         } catch (e) {
           if (n.output.exited !== undefined) {
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());

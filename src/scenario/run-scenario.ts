@@ -8,6 +8,7 @@ import { stepPattern } from './step-pattern.js';
 import { describeStep, stepKindOf } from './steps/step-registry.js';
 import type { StepContext, StepNode } from './steps/step-kind.js';
 import { delay, waitPort } from './wait.js';
+import { searchText } from './match/search-text.js';
 
 type Step = Record<string, unknown>;
 
@@ -153,12 +154,14 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     return n;
   };
   const withVars = (f: Frame, vars?: Record<string, unknown>): Frame => ({ ...f, vars: { ...f.vars, ...vars } });
+  const timeoutMs = durationMs(step.timeout as string | number | undefined, frame.defaultTimeout);
+  const deadline = Date.now() + timeoutMs;
   return {
     path,
     scope,
     vars: frame.vars,
     signal: frame.signal,
-    timeoutMs: durationMs(step.timeout as string | number | undefined, frame.defaultTimeout),
+    timeoutMs,
     render: (v) => render(String(v), scope),
     node: () => {
       if (!nodeName) throw new StepError(`${stepKindOf(step)?.kind ?? 'this step'} needs node:`);
@@ -181,6 +184,7 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     typed: (node, line) => host.typed(node, line),
     beforeStart: (node) => host.beforeStart?.(node),
     pattern: stepPattern,
+    search: (p, text) => searchText(p, text, Math.max(1, deadline - Date.now()), frame.signal),
     waitPort: (address, port, ms) => waitPort(address, port, ms, frame.signal),
     delay: (ms) => delay(ms, frame.signal),
     runSteps: (steps, prefix, vars) => runSteps(steps, prefix, withVars(frame, vars), run),
