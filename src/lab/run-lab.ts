@@ -97,8 +97,10 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     throwIfAborted(signal);
     const addressOf = (n: { name: string }) => addresses.get(n.name)!;
 
+    // Every create settles before anything else happens: a failed one must not start
+    // tear-down while others are still being created (they would be left behind).
     await timed('create', () =>
-      Promise.all(
+      settleAll(
         plan.nodes.map(async (n) => {
           const { command, env } = renderNode(plan, n, addressOf);
           mkdirSync(join(runDir, 'nodes', n.name), { recursive: true });
@@ -131,7 +133,11 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('scenarios', async () => {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
-        const r = await runScenario(s, host, signal, opts.scenarioLimitMs);
+        const r = await runScenario(s, host, signal, opts.scenarioLimitMs).catch((e) => {
+          // Interrupted mid-scenario: recorded as such (results.json names it), then the abort goes on.
+          if (e instanceof AbortedError) results.push(interruptedScenario(s));
+          throw e;
+        });
         if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
         results.push(r);
         reporter.scenarioEnd(r);
@@ -183,6 +189,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await Promise.all(transcripts.map((t) => t.close()));
   }
 
+  // Ctrl-C during collection or tear-down interrupts the run too (exit 130), after tear-down finished.
+  if (signal.aborted) interrupted = true;
   const status: LabStatus = interrupted ? 'interrupted' : error ? 'error' : results.every((r) => r.status === 'passed') ? 'passed' : 'failed';
   const res: LabResults = {
     lab: plan.name,
@@ -254,6 +262,20 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         }
       }),
   );
+}
+
+/** Like Promise.all, but waits for every promise to settle before throwing the first failure. */
+async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
+  const all = await Promise.allSettled(ps);
+  const bad = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+  return all.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** A scenario stopped by Ctrl-C: no points, the reason, so it is never silently missing from results. */
+function interruptedScenario(s: { name: string; points?: number }): ScenarioResult {
+  const maxPoints = s.points ?? 0;
+  return { name: s.name, status: 'failed', ms: 0, points: 0, maxPoints, steps: [], failure: { step: '-', description: 'scenario', message: 'interrupted (Ctrl-C)', stepsLeft: [] } };
 }
 
 function throwIfAborted(signal: AbortSignal): void {

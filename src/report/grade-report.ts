@@ -37,6 +37,7 @@ const fence = (s: string) => '```\n' + s.replace(/```/g, "'''").trimEnd() + '\n`
 export function gradeReport(g: SubmissionGrade): string {
   const out: string[] = [];
   out.push(`# ${g.submission}: ${g.score} / ${g.max}`, '');
+  if (g.interrupted) out.push('**Interrupted (Ctrl-C): these scores are partial; the submission will be graded again.**', '');
   out.push(`Graded by netlab as ${g.roles.join(' and ')}${g.language ? ` (${g.language})` : ''} in ${(g.ms / 1000).toFixed(0)} s.`, '');
   for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:** ${r.error}${r.diagnosis ? `\n\n**Diagnosis:** ${r.diagnosis}` : ''}`, '');
   out.push('| scenario | as | points | result |', '|---|---|---|---|');

@@ -60,6 +60,8 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
   // The scenario's own signal: the run's (Ctrl-C) or the scenario's time limit, whichever first.
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
+  // A signal that fired before we listen (Ctrl-C while nodes started) counts too.
+  if (signal.aborted) throw new AbortedError();
   signal.addEventListener('abort', onAbort, { once: true });
   let overTime = false;
   const timer = limitMs ? setTimeout(() => ((overTime = true), ctl.abort()), limitMs) : undefined;
@@ -195,6 +197,7 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
 async function runParallel(blocks: { steps: Step[]; vars?: Record<string, unknown> }[], path: string, frame: Frame, run: Run): Promise<void> {
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
+  if (frame.signal.aborted) throw new AbortedError();
   frame.signal.addEventListener('abort', onAbort, { once: true });
   let first: unknown;
   await Promise.all(
