@@ -168,7 +168,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       exitCode: n.lastExit?.code ?? null,
       exit: n.lastExit ? describeExit(n.lastExit) + (n.lastExit.requested ? ' (stopped by the lab)' : '') : n.runtime.running() ? 'running until tear-down' : 'never started',
       firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
+      outputDropped: n.output.dropped || undefined,
+      transcriptDropped: n.transcriptDropped || undefined,
     }));
+    for (const n of nodeSummary) {
+      if (n.outputDropped) reporter.info(`${n.name} printed more than the lab keeps: ${n.outputDropped} characters were never searched (NETLAB_OUTPUT_RING)`);
+    }
     const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
     await timed('collect', () =>
       Promise.all(

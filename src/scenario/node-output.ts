@@ -9,6 +9,9 @@ const TAIL = 300;
 export const DEFAULT_RING = 8 * 1024 * 1024;
 /** Default search window: a match is looked for in at most this much of the newest unmatched output. */
 export const DEFAULT_WINDOW = 1024 * 1024;
+/** A search over more than this much text is not repeated sooner than BIG_SCAN_GAP_MS (a flood coalesces). */
+const BIG_SCAN = 64 * 1024;
+const BIG_SCAN_GAP_MS = 50;
 /** After the deadline, one last look at output that arrived during the final search. */
 const LAST_LOOK_MS = 100;
 
@@ -139,6 +142,15 @@ export class NodeOutput {
     });
   }
 
+  private pause(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+      const onAbort = () => (clearTimeout(t), reject(new AbortedError()));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** The text to search from an absolute position: at most the newest `window` characters. */
   private view(from: number): { at: number; text: string } {
     const start = Math.max(from, this.origin, this.origin + this.text.length - this.window);
@@ -160,7 +172,12 @@ export class NodeOutput {
         if (opts.consume !== false) this.cursor = Math.max(this.cursor, at + f.index + f.match.length);
         return { before, match: f.match, groups: f.groups };
       }
-      if (this.version !== seen) continue; // output arrived during the search: look again
+      if (this.version !== seen) {
+        // Output arrived during the search: look again, after a pause when the text is large,
+        // so a flood costs a bounded number of searches per second, not one per chunk.
+        if (text.length > BIG_SCAN) await this.pause(Math.min(BIG_SCAN_GAP_MS, Math.max(0, deadline - Date.now())), signal);
+        continue;
+      }
       if (exitSeen !== undefined) throw new ExpectEofError(this.node, p.shown, exitSeen, this.tail());
       if (lastLook) throw new ExpectTimeoutError(this.node, p.shown, timeoutMs, this.tail());
       if ((await this.waitChange(deadline, signal)) === 'timeout') {
@@ -192,7 +209,10 @@ export class NodeOutput {
       // A search that overruns is not a pass: the deadline error fails the step.
       const f = await searchText(p, text, Math.max(LAST_LOOK_MS, deadline - Date.now()), signal);
       if (f) return f.match;
-      if (this.version !== seen) continue;
+      if (this.version !== seen) {
+        if (text.length > BIG_SCAN) await this.pause(Math.min(BIG_SCAN_GAP_MS, Math.max(0, deadline - Date.now())), signal);
+        continue;
+      }
       if (Date.now() >= deadline) return undefined;
       if ((await this.waitChange(deadline, signal)) === 'timeout' && this.version === seen) return undefined;
     }
