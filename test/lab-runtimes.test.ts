@@ -25,7 +25,7 @@ function suite(runtime: 'local' | 'docker') {
     expect(new Set(ips).size).toBe(3);
     for (const phase of ['prepare', 'create', 'start', 'scenarios', 'collect', 'teardown']) expect(res.phases[phase]).toBeTypeOf('number');
     const transcript = readFileSync(join(dir, 'nodes', 'client1', 'transcript.log'), 'utf8');
-    expect(transcript).toContain('>>> hello');
+    expect(transcript).toContain('in >| hello');
     expect(transcript).toContain(`echo from ${ips[1]}: hello`);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('<testcase classname="echo" name="each client is seen at its own address"');
     expect(readFileSync(join(dir, 'controller.log'), 'utf8')).toMatch(/"phase":"teardown"/);

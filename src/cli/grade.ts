@@ -13,6 +13,7 @@ import type { SubmissionGrade } from '../grade/grade-submission.js';
 import { TerminalReporter } from './terminal-reporter.js';
 import { parseShard } from '../grade/shard.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { visible } from '../model/visible-text.js';
 
 export interface GradeCliOptions {
   submission?: string;
@@ -68,7 +69,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
 
 function printGrade(g: SubmissionGrade, dir: string): void {
   process.stderr.write(`\n${g.submission}: ${g.score} / ${g.max} (${g.roles.join(', ')})\n`);
-  for (const s of g.scenarios) process.stderr.write(`  ${s.status === 'passed' ? '✓' : '✗'} ${g.roles.length > 1 ? `${s.role}: ` : ''}${s.name}  ${s.points}/${s.maxPoints}${s.failure ? `  (${s.failure.message.slice(0, 120)})` : ''}\n`);
+  for (const s of g.scenarios) process.stderr.write(`  ${s.status === 'passed' ? '✓' : '✗'} ${g.roles.length > 1 ? `${s.role}: ` : ''}${s.name}  ${s.points}/${s.maxPoints}${s.failure ? `  (${visible(s.failure.message.slice(0, 120))})` : ''}\n`);
   process.stderr.write(`report: ${join(dir, 'report.md')}\n`);
 }
 

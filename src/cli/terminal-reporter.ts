@@ -1,5 +1,6 @@
 import type { LabReporter, LabResults } from '../lab/run-lab.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
+import { visible as v } from '../model/visible-text.js';
 
 const color = process.stderr.isTTY && !process.env.NO_COLOR;
 const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -31,8 +32,8 @@ export class TerminalReporter implements LabReporter {
 
   step(e: StepEvent): void {
     const mark = e.status === 'passed' ? green('✓') : red('✗');
-    this.line(`   ${mark} ${dim(e.path.padEnd(6))} ${e.description} ${dim(secs(e.ms))}`);
-    if (e.error) this.line(`       ${red(e.error)}`);
+    this.line(`   ${mark} ${dim(e.path.padEnd(6))} ${v(e.description)} ${dim(secs(e.ms))}`);
+    if (e.error) this.line(`       ${red(v(e.error))}`);
   }
 
   scenarioEnd(r: ScenarioResult): void {
@@ -41,14 +42,14 @@ export class TerminalReporter implements LabReporter {
     else {
       const f = r.failure!;
       this.line(`${red('✘ failed')} ${r.name} ${dim(secs(r.ms))}${pts}`);
-      this.line(`   at step ${f.step} (${f.description}): ${f.message}`);
-      if (f.tail) this.line(`   last output of ${f.node ?? 'the node'}:\n${indent(f.tail)}`);
+      this.line(`   at step ${f.step} (${v(f.description)}): ${v(f.message)}`);
+      if (f.tail) this.line(`   last output of ${f.node ?? 'the node'}:\n${indent(v(f.tail))}`);
       if (f.stepsLeft.length) this.line(`   steps not run: ${f.stepsLeft.length} (${f.stepsLeft.slice(0, 3).join('; ')}${f.stepsLeft.length > 3 ? '; …' : ''})`);
     }
   }
 
   info(message: string): void {
-    this.line(dim(`   ${message}`));
+    this.line(dim(`   ${v(message)}`));
   }
 
   /** The table at the end: one row per scenario, then the totals and where the evidence is. */
@@ -63,7 +64,7 @@ export class TerminalReporter implements LabReporter {
     const passed = res.scenarios.filter((s) => s.status === 'passed').length;
     const phases = Object.entries(res.phases).map(([k, v]) => `${k} ${secs(v)}`).join(', ');
     this.line('');
-    if (res.error) this.line(red(`lab error${res.error.node ? ` (node ${res.error.node})` : ''}: ${res.error.message}`) + (res.error.tail ? `\n   last output of ${res.error.node}:\n${indent(res.error.tail)}` : ''));
+    if (res.error) this.line(red(`lab error${res.error.node ? ` (node ${res.error.node})` : ''}: ${v(res.error.message)}`) + (res.error.tail ? `\n   last output of ${res.error.node}:\n${indent(v(res.error.tail))}` : ''));
     if (res.status === 'interrupted') this.line(red('interrupted; everything was torn down'));
     this.line(
       `${res.status === 'passed' ? green('PASSED') : red(res.status.toUpperCase())} ${passed}/${res.scenarios.length} scenarios` +

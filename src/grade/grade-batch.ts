@@ -26,6 +26,7 @@ export async function gradeInto(opts: Omit<GradeOptions, 'outDir'> & { outRoot: 
     junitXml(`${opts.plan.name}.${name}`, g.scenarios.map((s) => ({ ...s, name: g.roles.length > 1 ? `${s.role}: ${s.name}` : s.name }))),
   );
   writeAtomic(join(outDir, 'grade.json'), JSON.stringify(g, null, 2) + '\n');
+  if (g.interrupted) return g; // no results.json: an interrupted submission is graded again next time
   writeAtomic(join(outDir, 'results.json'), JSON.stringify(gradescopeResults(g), null, 2) + '\n'); // last: marks it graded
   return g;
 }

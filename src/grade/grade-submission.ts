@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { ScenarioResult } from '../model/scenario-result.js';
 import { basename, join, resolve } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -80,7 +81,10 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', onAbort);
       }
-      if (opts.signal.aborted) throw new Error('interrupted');
+      if (opts.signal.aborted) {
+        interrupted(grade, opts.plan, role, results.scenarios, results.runDir);
+        break;
+      }
       const graded = new Map(results.scenarios.map((s) => [s.name, s]));
       const why = overTime
         ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
@@ -94,13 +98,29 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
       log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');
     } catch (e) {
-      if (opts.signal.aborted) throw e;
+      if (opts.signal.aborted) {
+        interrupted(grade, opts.plan, role, [], results?.runDir);
+        break;
+      }
       log?.error({ role, err: e }, 'role could not be graded');
       grade.runs.push({ role, runDir: results?.runDir, error: (e as Error).message });
       grade.scenarios.push(...opts.plan.scenarios.map((s) => zero(s.name, s.points ?? 0, role, (e as Error).message)));
     }
   }
   return finish(grade, t0);
+}
+
+/** Ctrl-C: keep what was graded in this role, zero the rest with the reason, and the roles not reached. */
+function interrupted(grade: SubmissionGrade, plan: LabPlan, role: GradeRole, done: ScenarioResult[], runDir?: string): void {
+  grade.interrupted = true;
+  const byName = new Map(done.map((s) => [s.name, s]));
+  for (const r of grade.roles.slice(grade.roles.indexOf(role))) {
+    for (const s of plan.scenarios) {
+      const d = r === role ? byName.get(s.name) : undefined;
+      grade.scenarios.push(d ? { ...d, role } : zero(s.name, s.points ?? 0, r, 'interrupted (Ctrl-C) before this scenario finished'));
+    }
+    grade.runs.push({ role: r, runDir: r === role ? runDir : undefined, error: 'interrupted (Ctrl-C)' });
+  }
 }
 
 function zero(name: string, points: number, role: GradeRole, message: string, tail?: string): GradedScenario {

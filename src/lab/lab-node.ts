@@ -4,6 +4,7 @@ import type { NodePlan } from '../topology/lab-plan.js';
 import type { RuntimeNode } from '../runtime/runtime.js';
 import { describeExit, type ExitInfo, type ExitReason } from '../model/exit-info.js';
 import { NodeOutput } from '../scenario/node-output.js';
+import { parseSize } from '../topology/size.js';
 import type { Transcript } from '../report/transcript.js';
 
 export { describeExit } from '../model/exit-info.js';
@@ -33,7 +34,7 @@ export class LabNode {
     readonly image: string | undefined,
     private readonly transcript: Transcript,
   ) {
-    this.output = new NodeOutput(plan.name);
+    this.output = new NodeOutput(plan.name, { ring: outputRing() });
     runtime.onOutput((stream, chunk) => {
       this.firstOutputAt ??= performance.now();
       if (this.overLimit) return;
@@ -57,6 +58,11 @@ export class LabNode {
       this.transcript.note(`--- exited with ${what}${e.requested ? ' (stopped by the lab)' : ''}`);
       this.output.ended(what);
     });
+  }
+
+  /** Bytes the transcript could not keep (its cap), for results.json. */
+  get transcriptDropped(): number {
+    return this.transcript.dropped;
   }
 
   get name(): string {
@@ -105,5 +111,16 @@ export class LabNode {
 
   closeTerminal(): void {
     this.terminal?.close();
+  }
+}
+
+/** The output ring per node: NETLAB_OUTPUT_RING (a size such as 8m), default 8 MiB. */
+function outputRing(): number | undefined {
+  const v = process.env.NETLAB_OUTPUT_RING;
+  if (!v) return undefined;
+  try {
+    return parseSize(v);
+  } catch {
+    return undefined;
   }
 }

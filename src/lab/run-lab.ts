@@ -4,7 +4,7 @@ import pino from 'pino';
 import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
 import { durationMs } from '../topology/duration.js';
-import { compilePattern } from '../topology/pattern.js';
+import { toPattern } from '../topology/pattern.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WireQuery } from '../scenario/steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
@@ -109,8 +109,10 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('capture', () => wire.startCapture(runtime, signal));
     const addressOf = (n: { name: string }) => addresses.get(n.name)!;
 
+    // Every create settles before anything else happens: a failed one must not start
+    // tear-down while others are still being created (they would be left behind).
     await timed('create', () =>
-      Promise.all(
+      settleAll(
         plan.nodes.map(async (n) => {
           const { command, env } = renderNode(plan, n, addressOf);
           mkdirSync(join(runDir, 'nodes', n.name), { recursive: true });
@@ -157,7 +159,13 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
         wire.scenarioStarted(s.name);
-        const r = await runScenario(s, host, signal, opts.scenarioLimitMs).finally(() => wire.scenarioEnded());
+        const r = await runScenario(s, host, signal, opts.scenarioLimitMs)
+          .catch((e) => {
+            // Interrupted mid-scenario: recorded as such (results.json names it), then the abort goes on.
+            if (e instanceof AbortedError) results.push(interruptedScenario(s));
+            throw e;
+          })
+          .finally(() => wire.scenarioEnded());
         if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
         results.push(r);
         reporter.scenarioEnd(r);
@@ -188,7 +196,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       exitCode: n.lastExit?.code ?? null,
       exit: n.lastExit ? describeExit(n.lastExit) + (n.lastExit.requested ? ' (stopped by the lab)' : '') : n.runtime.running() ? 'running until tear-down' : 'never started',
       firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
+      outputDropped: n.output.dropped || undefined,
+      transcriptDropped: n.transcriptDropped || undefined,
     }));
+    for (const n of nodeSummary) {
+      if (n.outputDropped) reporter.info(`${n.name} printed more than the lab keeps: ${n.outputDropped} characters were never searched (NETLAB_OUTPUT_RING)`);
+    }
     const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
     await timed('collect', () =>
       Promise.all(
@@ -212,6 +225,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await Promise.all(transcripts.map((t) => t.close()));
   }
 
+  // Ctrl-C during collection or tear-down interrupts the run too (exit 130), after tear-down finished.
+  if (signal.aborted) interrupted = true;
   const status: LabStatus = interrupted ? 'interrupted' : error ? 'error' : results.every((r) => r.status === 'passed') ? 'passed' : 'failed';
   const res: LabResults = {
     lab: plan.name,
@@ -270,7 +285,7 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         exited.catch(() => undefined);
         try {
           if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
-          if (ready.output) await Promise.race([n.output.expect(compilePattern(ready.output), timeout, signal, { consume: false }), exited]);
+          if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited]);
         } catch (e) {
           if (n.output.exited !== undefined) {
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
@@ -284,6 +299,20 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         }
       }),
   );
+}
+
+/** Like Promise.all, but waits for every promise to settle before throwing the first failure. */
+async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
+  const all = await Promise.allSettled(ps);
+  const bad = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+  return all.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** A scenario stopped by Ctrl-C: no points, the reason, so it is never silently missing from results. */
+function interruptedScenario(s: { name: string; points?: number }): ScenarioResult {
+  const maxPoints = s.points ?? 0;
+  return { name: s.name, status: 'failed', ms: 0, points: 0, maxPoints, steps: [], failure: { step: '-', description: 'scenario', message: 'interrupted (Ctrl-C)', stepsLeft: [] } };
 }
 
 function throwIfAborted(signal: AbortSignal): void {

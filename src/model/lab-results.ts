@@ -14,6 +14,10 @@ export interface NodeSummary {
   /** How it ended, as a person reads it ("code 137, killed: out of memory"). */
   exit?: string;
   firstOutputMs?: number;
+  /** Characters that fell out of the node's output ring before any step read them (it printed more than the lab keeps). */
+  outputDropped?: number;
+  /** Bytes of output not written to the transcript (its cap reached). */
+  transcriptDropped?: number;
 }
 
 /** Why a run stopped before its verdict: the error's class, message and exit code. */

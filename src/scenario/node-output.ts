@@ -1,8 +1,19 @@
 import { StringDecoder } from 'node:string_decoder';
+import { patternOf, type Pattern } from '../topology/pattern.js';
 import { AbortedError, ExpectEofError, ExpectTimeoutError, StepError } from './scenario-errors.js';
+import { searchText } from './match/search-text.js';
 
 const KEEP_BEHIND = 64 * 1024; // text before the cursor kept for error tails and absent-checks
 const TAIL = 300;
+/** Default cap of the text kept per node (characters): older output is dropped, and the drop is noted. */
+export const DEFAULT_RING = 8 * 1024 * 1024;
+/** Default search window: a match is looked for in at most this much of the newest unmatched output. */
+export const DEFAULT_WINDOW = 1024 * 1024;
+/** A search over more than this much text is not repeated sooner than BIG_SCAN_GAP_MS (a flood coalesces). */
+const BIG_SCAN = 64 * 1024;
+const BIG_SCAN_GAP_MS = 50;
+/** After the deadline, one last look at output that arrived during the final search. */
+const LAST_LOOK_MS = 100;
 
 /** The result of a successful expect: what came before, the match, its named groups. */
 export interface ExpectMatch {
@@ -11,49 +22,86 @@ export interface ExpectMatch {
   groups: Record<string, string>;
 }
 
+export interface NodeOutputOptions {
+  /** Characters kept (a ring: the oldest go first). */
+  ring?: number;
+  /** Characters searched per match, the newest after the cursor. */
+  window?: number;
+}
+
 /**
  * Everything a node printed, as one raw text with a cursor, in the manner of pexpect:
  * an expect searches from the cursor and, on a match, moves it past the match. Prompts
  * without a newline ("Password: ") match as soon as they arrive.
+ *
+ * Bounded whatever the node prints: the text is a ring of at most `ring` characters
+ * (what fell out is counted in `dropped`), a search looks at most at the newest `window`
+ * characters after the cursor, and matching runs through searchText (RE2 or a worker
+ * with a deadline), so a flood or a backtracking pattern never stops the event loop.
+ * Positions are absolute (characters since the start), so dropping old text while a
+ * search runs cannot misplace the cursor.
  */
 export class NodeOutput {
   private text = '';
+  /** Absolute position of text[0]. */
+  private origin = 0;
   private cursor = 0;
+  private version = 0;
   private decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   private waiters = new Set<() => void>();
   private exit?: string;
+  private readonly ring: number;
+  private readonly window: number;
   /** Total characters received, for byte-count caps and stats. */
   received = 0;
+  /** Characters that fell out of the ring unread (0 unless the node printed more than the ring holds). */
+  dropped = 0;
 
-  constructor(readonly node: string) {}
+  constructor(
+    readonly node: string,
+    opts: NodeOutputOptions = {},
+  ) {
+    this.ring = Math.max(1024, opts.ring ?? DEFAULT_RING);
+    this.window = Math.max(1024, Math.min(opts.window ?? DEFAULT_WINDOW, this.ring));
+  }
 
   push(stream: 'stdout' | 'stderr', chunk: Buffer): void {
     const s = this.decoders[stream].write(chunk);
     this.text += s;
     this.received += s.length;
-    if (this.cursor > KEEP_BEHIND * 2) {
-      const drop = this.cursor - KEEP_BEHIND;
-      this.text = this.text.slice(drop);
-      this.cursor -= drop;
-    }
+    this.version++;
+    const rel = this.cursor - this.origin;
+    if (rel > KEEP_BEHIND * 2) this.dropFront(rel - KEEP_BEHIND, false);
+    // The ring: trim in steps of a quarter ring, so trimming costs O(1) per character overall.
+    if (this.text.length > this.ring + (this.ring >> 2)) this.dropFront(this.text.length - this.ring, true);
     this.wake();
+  }
+
+  private dropFront(n: number, unread: boolean): void {
+    this.text = this.text.slice(n);
+    this.origin += n;
+    if (this.cursor < this.origin) {
+      if (unread) this.dropped += this.origin - this.cursor;
+      this.cursor = this.origin;
+    }
   }
 
   /** The program ended; pending expects that cannot match any more fail at once. */
   ended(description: string): void {
     this.exit = description;
+    this.version++;
     this.wake();
   }
 
   /** A new incarnation (restart): old output is no longer expected. */
   restarted(): void {
     this.exit = undefined;
-    this.cursor = this.text.length;
+    this.cursor = this.origin + this.text.length;
   }
 
   /** Move the cursor past everything printed so far. */
   discard(): void {
-    this.cursor = this.text.length;
+    this.cursor = this.origin + this.text.length;
   }
 
   get exited(): string | undefined {
@@ -66,7 +114,7 @@ export class NodeOutput {
 
   /** Unmatched output since the cursor. */
   pending(): string {
-    return this.text.slice(this.cursor);
+    return this.text.slice(this.cursor - this.origin);
   }
 
   private wake(): void {
@@ -94,24 +142,47 @@ export class NodeOutput {
     });
   }
 
+  private pause(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+      const onAbort = () => (clearTimeout(t), reject(new AbortedError()));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** The text to search from an absolute position: at most the newest `window` characters. */
+  private view(from: number): { at: number; text: string } {
+    const start = Math.max(from, this.origin, this.origin + this.text.length - this.window);
+    return { at: start, text: this.text.slice(start - this.origin) };
+  }
+
   /** Wait for the pattern after the cursor; with consume: false the cursor stays (readiness checks). */
-  async expect(pattern: RegExp, timeoutMs: number, signal?: AbortSignal, opts: { consume?: boolean } = {}): Promise<ExpectMatch> {
+  async expect(pattern: RegExp | Pattern, timeoutMs: number, signal?: AbortSignal, opts: { consume?: boolean } = {}): Promise<ExpectMatch> {
+    const p = pattern instanceof RegExp ? patternOf(pattern) : pattern;
     const deadline = Date.now() + timeoutMs;
-    const re = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+    let lastLook = false;
     for (;;) {
-      const rest = this.text.slice(this.cursor);
-      const m = re.exec(rest);
-      if (m) {
-        const before = rest.slice(0, m.index);
-        if (opts.consume !== false) this.cursor += m.index + m[0].length;
-        const groups = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
-        return { before, match: m[0], groups };
+      const seen = this.version;
+      const exitSeen = this.exit;
+      const { at, text } = this.view(this.cursor);
+      const f = await searchText(p, text, Math.max(lastLook ? LAST_LOOK_MS : 1, deadline - Date.now()), signal);
+      if (f) {
+        const before = text.slice(0, f.index);
+        if (opts.consume !== false) this.cursor = Math.max(this.cursor, at + f.index + f.match.length);
+        return { before, match: f.match, groups: f.groups };
       }
-      if (this.exit !== undefined) throw new ExpectEofError(this.node, `/${pattern.source}/`, this.exit, this.tail());
+      if (this.version !== seen) {
+        // Output arrived during the search: look again, after a pause when the text is large,
+        // so a flood costs a bounded number of searches per second, not one per chunk.
+        if (text.length > BIG_SCAN) await this.pause(Math.min(BIG_SCAN_GAP_MS, Math.max(0, deadline - Date.now())), signal);
+        continue;
+      }
+      if (exitSeen !== undefined) throw new ExpectEofError(this.node, p.shown, exitSeen, this.tail());
+      if (lastLook) throw new ExpectTimeoutError(this.node, p.shown, timeoutMs, this.tail());
       if ((await this.waitChange(deadline, signal)) === 'timeout') {
-        const late = re.exec(this.text.slice(this.cursor));
-        if (late) continue;
-        throw new ExpectTimeoutError(this.node, `/${pattern.source}/`, timeoutMs, this.tail());
+        if (this.version === seen && this.exit === undefined) throw new ExpectTimeoutError(this.node, p.shown, timeoutMs, this.tail());
+        lastLook = true;
       }
     }
   }
@@ -128,14 +199,22 @@ export class NodeOutput {
   }
 
   /** Resolve with the offending text if the pattern shows up during the window, else undefined. */
-  async absent(pattern: RegExp, windowMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  async absent(pattern: RegExp | Pattern, windowMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    const p = pattern instanceof RegExp ? patternOf(pattern) : pattern;
     const start = this.cursor;
     const deadline = Date.now() + windowMs;
-    const re = new RegExp(pattern.source, pattern.flags.replace('g', ''));
     for (;;) {
-      const m = re.exec(this.text.slice(Math.min(start, this.cursor)));
-      if (m) return m[0];
-      if ((await this.waitChange(deadline, signal)) === 'timeout') return undefined;
+      const seen = this.version;
+      const { text } = this.view(Math.min(start, this.cursor));
+      // A search that overruns is not a pass: the deadline error fails the step.
+      const f = await searchText(p, text, Math.max(LAST_LOOK_MS, deadline - Date.now()), signal);
+      if (f) return f.match;
+      if (this.version !== seen) {
+        if (text.length > BIG_SCAN) await this.pause(Math.min(BIG_SCAN_GAP_MS, Math.max(0, deadline - Date.now())), signal);
+        continue;
+      }
+      if (Date.now() >= deadline) return undefined;
+      if ((await this.waitChange(deadline, signal)) === 'timeout' && this.version === seen) return undefined;
     }
   }
 }

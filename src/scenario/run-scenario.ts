@@ -10,6 +10,7 @@ import { describeStep, stepKindOf } from './steps/step-registry.js';
 import type { ClockChange, StepContext, StepNode, WireCount, WireQuery } from './steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
 import { delay, waitPort } from './wait.js';
+import { searchText } from './match/search-text.js';
 
 type Step = Record<string, unknown>;
 
@@ -68,6 +69,8 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
   const ctl = new AbortController();
   setMaxListeners(0, ctl.signal); // every waiting step of every node listens to it
   const onAbort = () => ctl.abort();
+  // A signal that fired before we listen (Ctrl-C while nodes started) counts too.
+  if (signal.aborted) throw new AbortedError();
   signal.addEventListener('abort', onAbort, { once: true });
   let overTime = false;
   const timer = limitMs ? setTimeout(() => ((overTime = true), ctl.abort()), limitMs) : undefined;
@@ -162,12 +165,14 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     return n;
   };
   const withVars = (f: Frame, vars?: Record<string, unknown>): Frame => ({ ...f, vars: { ...f.vars, ...vars } });
+  const timeoutMs = durationMs(step.timeout as string | number | undefined, frame.defaultTimeout);
+  const deadline = Date.now() + timeoutMs;
   return {
     path,
     scope,
     vars: frame.vars,
     signal: frame.signal,
-    timeoutMs: durationMs(step.timeout as string | number | undefined, frame.defaultTimeout),
+    timeoutMs,
     render: (v) => render(String(v), scope),
     node: () => {
       if (!nodeName) throw new StepError(`${stepKindOf(step)?.kind ?? 'this step'} needs node:`);
@@ -190,6 +195,7 @@ function contextFor(step: Step, path: string, nodeName: string | undefined, scop
     typed: (node, line) => host.typed(node, line),
     beforeStart: (node) => host.beforeStart?.(node),
     pattern: stepPattern,
+    search: (p, text) => searchText(p, text, Math.max(1, deadline - Date.now()), frame.signal),
     waitPort: (address, port, ms) => waitPort(address, port, ms, frame.signal),
     delay: (ms) => delay(ms, frame.signal),
     moveClock: async (nodes, change) => {
@@ -213,6 +219,7 @@ async function runParallel(blocks: { steps: Step[]; vars?: Record<string, unknow
   const ctl = new AbortController();
   setMaxListeners(0, ctl.signal);
   const onAbort = () => ctl.abort();
+  if (frame.signal.aborted) throw new AbortedError();
   frame.signal.addEventListener('abort', onAbort, { once: true });
   let first: unknown;
   await Promise.all(

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
-import { compilePattern } from './pattern.js';
+import { toPattern, UnsafePatternError } from './pattern.js';
 import { stepKindOf } from '../scenario/steps/step-registry.js';
 import type { GradingSpec, LimitsSpec, NodeSpecFile, ReadySpec, ScenarioSpec, TopologyFile } from './topology-schema.js';
 
@@ -206,9 +206,9 @@ function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
     const out = n.ready?.output;
     if (out === undefined) continue;
     try {
-      compilePattern(out);
+      toPattern(out);
     } catch (e) {
-      throw ctx.map.error(`not a valid regular expression: ${(e as Error).message}`, [...n.where, 'ready', 'output']);
+      throw ctx.map.error(`${e instanceof UnsafePatternError ? 'unsafe' : 'not a valid'} regular expression: ${(e as Error).message}`, [...n.where, 'ready', 'output']);
     }
   }
   const visit = (steps: unknown[], path: PropertyKey[]) => {
@@ -219,9 +219,9 @@ function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
       for (const p of refs.patterns ?? []) {
         if (typeof p.text !== 'string' || p.text.includes('{{')) continue;
         try {
-          compilePattern(p.text, p.literal === true);
+          toPattern(p.text, p.literal === true);
         } catch (e) {
-          throw ctx.scenarioMap.error(`not a valid regular expression: ${(e as Error).message}`, [...here, p.key]);
+          throw ctx.scenarioMap.error(`${e instanceof UnsafePatternError ? 'unsafe' : 'not a valid'} regular expression: ${(e as Error).message}`, [...here, p.key]);
         }
       }
       for (const { key, name } of refs.nodes ?? []) {

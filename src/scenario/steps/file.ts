@@ -81,14 +81,14 @@ async function checkFile(n: StepNode, spec: string, s: FileStep, ctx: StepContex
   const text = contents.map((c) => c.toString('utf8')).join('\n');
   if (s.contains !== undefined) {
     const re = ctx.pattern(ctx.render(s.contains), s.literal);
-    const m = re.exec(text);
-    if (!m) return `${node.name}:${spec} does not contain /${re.source}/; it holds: ${text.slice(-300)}`;
-    for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) groups[k] = v;
+    const m = await ctx.search(re, text);
+    if (!m) return `${node.name}:${spec} does not contain ${re.shown}; it holds: ${text.slice(-300)}`;
+    Object.assign(groups, m.groups);
   }
   if (s.not_contains !== undefined) {
     const re = ctx.pattern(ctx.render(s.not_contains), s.literal);
-    const m = re.exec(text);
-    if (m) return `${node.name}:${spec} contains "${m[0]}", which it should not; it holds: ${text.slice(-300)}`;
+    const m = await ctx.search(re, text);
+    if (m) return `${node.name}:${spec} contains "${m.match}", which it should not; it holds: ${text.slice(-300)}`;
   }
   if (s.sha256 !== undefined) {
     const want = ctx.render(s.sha256).toLowerCase();

@@ -23,6 +23,8 @@ export interface WireCount {
   /** A few matching or nearest payloads, for the failure message. */
   sample: string[];
 }
+import type { Pattern } from '../../topology/pattern.js';
+import type { Found } from '../match/match-pool.js';
 
 /**
  * What one kind of scenario step is: its strict schema, how it reads in reports, what it
@@ -92,7 +94,9 @@ export interface StepContext {
   /** Tell the lab a node is about to (re)start: a new incarnation of its output. */
   beforeStart(node: string): void;
   /** A step pattern, compiled the one way patterns are compiled; StepError when bad. */
-  pattern(text: string, literal?: boolean): RegExp;
+  pattern(text: string, literal?: boolean): Pattern;
+  /** Search a text (a file's) for a pattern within this step's deadline, off the event loop. */
+  search(pattern: Pattern, text: string): Promise<Found | null>;
   waitPort(address: string, port: number, timeoutMs: number): Promise<void>;
   delay(ms: number): Promise<void>;
   /**
