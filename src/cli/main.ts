@@ -10,6 +10,9 @@ import { ps } from './ps.js';
 import { logs } from './logs.js';
 import { attach } from './attach.js';
 import { exec } from './exec.js';
+import { nodeOp } from './node-op.js';
+import { run } from './run.js';
+import { DETACH_HELP } from './detach-keys.js';
 import { exportCompose } from './export-compose.js';
 import { exportK8sJob } from './export-k8s-job.js';
 import { grade } from './grade.js';
@@ -46,8 +49,9 @@ function program(setCode: (code: number) => void): Command {
     .description('build the lab, run its scenarios, collect the evidence, tear down')
     .argument('<topology>', 'a topology YAML file')
     .addOption(runtimeOpt())
-    .option('--keep', 'leave the lab running after the scenarios')
+    .option('--keep', 'leave the lab running after the scenarios (attach, restart, run, ui)')
     .option('--scenario <name>', 'run only this scenario')
+    .option('--no-scenarios', 'with --keep: run no scenario, bring the lab up fresh to play with')
     .option('--runs <dir>', 'where run folders go', 'runs')
     .option('--json', 'print results.json on stdout')
     .action(async (file, o) => setCode(await up(projectRoot, file, o, interruptSignal())));
@@ -66,9 +70,21 @@ function program(setCode: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new output')
     .action(async (node, o) => setCode(await logs(projectRoot, node, o)));
   p.command('attach')
-    .description("make this terminal the node's terminal (type to its stdin, see its output); Ctrl-] to detach")
+    .description(`make this terminal the node's terminal (type to its stdin, see its output); ${DETACH_HELP}`)
     .argument('<node>', 'node name, or lab/node')
-    .action(async (node) => setCode(await attach(projectRoot, node)));
+    .option('--restart', 'start the node again first (it is restarted if it runs)')
+    .action(async (node, o) => setCode(await attach(projectRoot, node, o)));
+  for (const op of ['start', 'stop', 'restart'] as const) {
+    p.command(op)
+      .description(`${op} one node of a kept lab`)
+      .argument('<node>', 'lab/node, or node when one lab runs')
+      .action(async (node) => setCode(await nodeOp(projectRoot, op, node)));
+  }
+  p.command('run')
+    .description("replay one scenario on a kept lab (every node restarted first); results in the lab's run folder, replays/")
+    .argument('<lab>', 'a kept lab (./lab ps)')
+    .argument('<scenario>', 'the scenario name')
+    .action(async (lab, scenario) => setCode(await run(projectRoot, lab, scenario)));
   p.command('exec')
     .description('run a command inside a node')
     .argument('<node>', 'node name, or lab/node')

@@ -5,18 +5,26 @@ import type { RuntimeKind } from '../runtime/runtime.js';
 import { runLab, type LabResults } from '../lab/run-lab.js';
 import type { LabNode } from '../lab/lab-node.js';
 import { TerminalReporter } from './terminal-reporter.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import type { LabPlan } from '../topology/lab-plan.js';
+import { HeldLab } from '../lab/live-lab.js';
+import { serveControl } from '../lab/lab-control.js';
+import { controlPath } from './kept-lab.js';
 
 export interface UpOptions {
   runtime: RuntimeKind | 'auto';
   keep?: boolean;
   scenario?: string;
+  /** commander's --no-scenarios: false when given. */
+  scenarios?: boolean;
   json?: boolean;
   runs?: string;
 }
 
 /** `lab up`: build the lab, run its scenarios, collect, tear down; the exit code is the verdict. */
 export async function up(projectRoot: string, file: string, opts: UpOptions, signal: AbortSignal): Promise<number> {
+  if (opts.scenarios === false && !opts.keep) throw new UsageError('--no-scenarios brings a lab up to play with: it needs --keep');
+  if (opts.scenarios === false && opts.scenario) throw new UsageError('--no-scenarios and --scenario contradict each other: choose one');
   const plan = loadTopology(file);
   const reporter = new TerminalReporter();
   const { runtime, why } = await chooseRuntime(opts.runtime, projectRoot);
@@ -27,10 +35,11 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
     projectRoot,
     runsDir: opts.runs ?? join(process.cwd(), 'runs'),
     scenario: opts.scenario,
+    noScenarios: opts.scenarios === false,
     keep: opts.keep,
     signal,
     reporter,
-    holdOpen: runtime.kind === 'local' ? (nodes, runDir) => holdLocal(nodes, runDir, reporter, signal) : undefined,
+    holdOpen: runtime.kind === 'local' ? (nodes, runDir) => holdLocal(plan, nodes, runDir, reporter, signal) : undefined,
   });
   reporter.summary(res);
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
@@ -43,8 +52,11 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
  * A local lab lives inside this process, so keeping it means staying here: each node's
  * terminal is served on a Unix socket that `lab attach` connects to, until Ctrl-C.
  */
-async function holdLocal(nodes: LabNode[], runDir: string, reporter: TerminalReporter, signal: AbortSignal): Promise<void> {
+async function holdLocal(plan: LabPlan, nodes: LabNode[], runDir: string, reporter: TerminalReporter, signal: AbortSignal): Promise<void> {
   await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
-  reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${nodes[1]?.name ?? nodes[0].name}; ./lab ps. Ctrl-C here tears it down.`);
+  const control = await serveControl(new HeldLab(plan, nodes, runDir, 'local'), controlPath(runDir));
+  const who = `${plan.name}/${nodes[1]?.name ?? nodes[0].name}`;
+  reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${who}; ./lab restart ${who}; ./lab run ${plan.name} <scenario>; ./lab ps. Ctrl-C here tears it down.`);
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  control.close();
 }

@@ -22,6 +22,9 @@ export class LabNode {
   /** Terminals attached through serveTerminal; each sees what the node prints. */
   private readonly attached = new Set<Socket>();
   private overLimit?: ExitReason;
+  /** Watchers of lines typed in and of starts (the live page, the control socket). */
+  private readonly typedListeners: ((text: string) => void)[] = [];
+  private readonly startListeners: (() => void)[] = [];
 
   constructor(
     readonly plan: NodePlan,
@@ -61,12 +64,27 @@ export class LabNode {
 
   /** Mark a new incarnation before (re)starting, so old output and exits no longer count. */
   beforeStart(): void {
-    if (this.startedAt !== undefined) this.output.restarted();
+    if (this.startedAt !== undefined || this.lastExit) this.output.restarted();
     this.printed = 0;
     this.overLimit = undefined;
     this.lastExit = undefined;
     this.transcript.note(`--- starting: ${this.command.join(' ')}`);
     this.startedAt = performance.now();
+    this.startListeners.forEach((l) => l());
+  }
+
+  onTyped(l: (text: string) => void): void {
+    this.typedListeners.push(l);
+  }
+
+  onStart(l: () => void): void {
+    this.startListeners.push(l);
+  }
+
+  /** Type text into the node's stdin as a person at its terminal would; recorded in the transcript. */
+  async type(text: string): Promise<void> {
+    this.typed(text.replace(/\n$/, ''));
+    await this.runtime.write(text);
   }
 
   async start(): Promise<void> {
@@ -76,6 +94,7 @@ export class LabNode {
 
   typed(line: string): void {
     this.transcript.typed(line);
+    this.typedListeners.forEach((l) => l(line));
   }
 
   /**
@@ -87,8 +106,7 @@ export class LabNode {
       this.attached.add(sock);
       sock.on('close', () => this.attached.delete(sock));
       sock.on('data', (d) => {
-        this.transcript.typed(d.toString('utf8').replace(/\n$/, ''));
-        this.runtime.write(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));
+        this.type(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));
       });
       sock.on('error', () => undefined);
     });
