@@ -12,6 +12,7 @@ import { attach } from './attach.js';
 import { exec } from './exec.js';
 import { nodeOp } from './node-op.js';
 import { run } from './run.js';
+import { ui } from './ui.js';
 import { DETACH_HELP } from './detach-keys.js';
 import { exportCompose } from './export-compose.js';
 import { exportK8sJob } from './export-k8s-job.js';
@@ -52,6 +53,9 @@ function program(setCode: (code: number) => void): Command {
     .option('--keep', 'leave the lab running after the scenarios (attach, restart, run, ui)')
     .option('--scenario <name>', 'run only this scenario')
     .option('--no-scenarios', 'with --keep: run no scenario, bring the lab up fresh to play with')
+    .option('--ui', 'serve the live page on 127.0.0.1 (printed URL with a token); the lab stays until Ctrl-C')
+    .option('--port <n>', 'with --ui: the page\'s port (default: a free one)')
+    .option('--token <t>', 'with --ui: the URL token (default: a random one)')
     .option('--runs <dir>', 'where run folders go', 'runs')
     .option('--json', 'print results.json on stdout')
     .action(async (file, o) => setCode(await up(projectRoot, file, o, interruptSignal())));
@@ -80,6 +84,12 @@ function program(setCode: (code: number) => void): Command {
       .argument('<node>', 'lab/node, or node when one lab runs')
       .action(async (node) => setCode(await nodeOp(projectRoot, op, node)));
   }
+  p.command('ui')
+    .description('the live page of a kept lab, or of a finished run folder (runs/<run>), on 127.0.0.1 until Ctrl-C')
+    .argument('[lab-or-run]', 'a kept lab (./lab ps), or a run folder')
+    .option('--port <n>', "the page's port (default: a free one)")
+    .option('--token <t>', 'the URL token (default: a random one)')
+    .action(async (target, o) => setCode(await ui(projectRoot, target, o, interruptSignal())));
   p.command('run')
     .description("replay one scenario on a kept lab (every node restarted first); results in the lab's run folder, replays/")
     .argument('<lab>', 'a kept lab (./lab ps)')

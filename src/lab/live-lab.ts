@@ -78,7 +78,8 @@ export class HeldLab implements LiveLab {
     }
   }
 
-  private emit(e: LabEvent): void {
+  /** Tell every watcher; scenario events are also kept for pages that open later. */
+  emit(e: LabEvent): void {
     if (e.type !== 'output' && e.type !== 'typed' && e.type !== 'state') {
       this.steps.push(e);
       if (this.steps.length > 2000) this.steps.shift();
@@ -86,17 +87,9 @@ export class HeldLab implements LiveLab {
     for (const l of this.listeners) l(e);
   }
 
-  /** A reporter that also tells this lab's watchers (the scenarios of `lab up --ui`). */
+  /** A reporter that also tells this lab's watchers. */
   reporter(inner: LabReporter): LabReporter {
-    return {
-      ...inner,
-      phase: (n, d) => inner.phase(n, d),
-      nodeStarted: (n, ip) => inner.nodeStarted(n, ip),
-      info: (m) => inner.info(m),
-      scenarioStart: (name) => (inner.scenarioStart(name), this.emit({ type: 'scenario-start', name })),
-      step: (step) => (inner.step(step), this.emit({ type: 'step', step })),
-      scenarioEnd: (r) => (inner.scenarioEnd(r), this.emit({ type: 'scenario-end', name: r.name, status: r.status, ms: Math.round(r.ms), error: r.failure?.message })),
-    };
+    return liveReporter(inner, () => this);
   }
 
   nodeInfo(n: LabNode): NodeInfo {
@@ -178,6 +171,18 @@ export class HeldLab implements LiveLab {
       this.busy = false;
     }
   }
+}
+
+/** A reporter that also tells a held lab's watchers (the live page) of scenarios and steps, once the lab is held. */
+export function liveReporter(inner: LabReporter, held: () => HeldLab | undefined): LabReporter {
+  return {
+    phase: (n, d) => inner.phase(n, d),
+    nodeStarted: (n, ip) => inner.nodeStarted(n, ip),
+    info: (m) => inner.info(m),
+    scenarioStart: (name) => (inner.scenarioStart(name), held()?.emit({ type: 'scenario-start', name })),
+    step: (step) => (inner.step(step), held()?.emit({ type: 'step', step })),
+    scenarioEnd: (r) => (inner.scenarioEnd(r), held()?.emit({ type: 'scenario-end', name: r.name, status: r.status, ms: Math.round(r.ms), error: r.failure?.message })),
+  };
 }
 
 const quietReporter: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };

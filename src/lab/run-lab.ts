@@ -44,6 +44,8 @@ export interface RunLabOptions {
   diagnose?: (node: (name: string) => LabNode | undefined) => Promise<string | undefined>;
   /** Time limit for each scenario (grading); none by default. */
   scenarioLimitMs?: number;
+  /** Called once every node started, before the scenarios (the live page starts watching here). */
+  onStarted?: (nodes: LabNode[], runDir: string) => Promise<void>;
   /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime, or --ui). */
   holdOpen?: (nodes: LabNode[], runDir: string, runId: string) => Promise<void>;
 }
@@ -116,6 +118,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     throwIfAborted(signal);
 
     await timed('start', () => startAll(nodes, signal, reporter));
+    if (opts.onStarted) await opts.onStarted(nodes, runDir);
 
     const scope = () => templateScope(plan, addressOf);
     const byName = new Map(nodes.map((n) => [n.name, n]));
