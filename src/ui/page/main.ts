@@ -152,7 +152,7 @@ function drawGraph(nodes: NodeInfo[]): void {
   for (const s of servers) for (const c of nodes) if (c.role !== 'server') g.setEdge(s.name, c.name);
   dagre.layout(g);
   const gl = g.graph();
-  const root = svg('svg', { viewBox: `0 0 ${gl.width ?? 300} ${gl.height ?? 100}`, role: 'group', 'aria-label': 'lab topology' });
+  const root = svg('svg', { viewBox: `0 0 ${gl.width ?? 300} ${gl.height ?? 100}`, width: gl.width ?? 300, height: gl.height ?? 100, role: 'group', 'aria-label': 'lab topology' });
   for (const e of g.edges()) {
     const pts = g.edge(e).points ?? [];
     root.append(svg('polyline', { class: 'gedge', 'data-from': e.v, 'data-to': e.w, points: pts.map((p: { x: number; y: number }) => `${p.x},${p.y}`).join(' ') }));
