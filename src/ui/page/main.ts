@@ -143,10 +143,11 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 /** The lab as a graph: the server(s) on top, every client linked to it, laid out by dagre. */
 function drawGraph(nodes: NodeInfo[]): void {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 16, ranksep: 60, marginx: 8, marginy: 8 });
+  // Few nodes read best top to bottom; a server with many clients, left to right (clients in a column).
+  g.setGraph({ rankdir: nodes.length > 5 ? 'LR' : 'TB', nodesep: 10, ranksep: 90, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   const W = 150;
-  const H = 58;
+  const H = 52;
   for (const n of nodes) g.setNode(n.name, { width: W, height: H });
   const servers = nodes.filter((n) => n.role === 'server');
   for (const s of servers) for (const c of nodes) if (c.role !== 'server') g.setEdge(s.name, c.name);
@@ -161,9 +162,9 @@ function drawGraph(nodes: NodeInfo[]): void {
     const p = g.node(n.name);
     const grp = svg('g', { class: `gnode ${n.state.replace(' ', '-')}`, 'data-node': n.name, tabindex: 0, role: 'button', 'aria-label': `${n.name}, ${n.ip}, ${n.state}, ${n.image}: open its terminal`, transform: `translate(${p.x - W / 2},${p.y - H / 2})` });
     grp.append(svg('rect', { width: W, height: H, rx: 6 }));
-    grp.append(svg('text', { x: 8, y: 16, class: 'name' }, n.name));
-    grp.append(svg('text', { x: 8, y: 31, class: 'ip' }, n.ip));
-    grp.append(svg('text', { x: 8, y: 46, class: 'state' }, `${n.state} · ${n.image.length > 14 ? n.image.slice(0, 13) + '…' : n.image}`));
+    grp.append(svg('text', { x: 8, y: 15, class: 'name' }, n.name));
+    grp.append(svg('text', { x: 8, y: 30, class: 'ip' }, n.ip));
+    grp.append(svg('text', { x: 8, y: 44, class: 'state' }, `${n.state} · ${n.image.length > 14 ? n.image.slice(0, 13) + '…' : n.image}`));
     grp.addEventListener('click', () => select(n.name));
     grp.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' || ev.key === ' ') (ev.preventDefault(), select(n.name));
