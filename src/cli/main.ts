@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, NetlabError, UsageError } from '../model/netlab-error.js';
+import { DETACH_HELP } from './detach-keys.js';
 
 /**
  * Each verb's module is loaded when the verb runs, so `lab validate` or `lab ps` does not
@@ -28,6 +29,9 @@ const verbs = {
   exportK8sJob: lazy(() => import('./export-k8s-job.js'), 'exportK8sJob'),
   grade: lazy(() => import('./grade.js'), 'grade'),
   gradeMerge: lazy(() => import('./grade-merge.js'), 'gradeMerge'),
+  nodeOp: lazy(() => import('./node-op.js'), 'nodeOp'),
+  run: lazy(() => import('./run.js'), 'run'),
+  ui: lazy(() => import('./ui.js'), 'ui'),
 };
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -62,8 +66,12 @@ function program(setCode: (code: number) => void): Command {
     .description('build the lab, run its scenarios, collect the evidence, tear down')
     .argument('<topology>', 'a topology YAML file')
     .addOption(runtimeOpt())
-    .option('--keep', 'leave the lab running after the scenarios')
+    .option('--keep', 'leave the lab running after the scenarios (attach, restart, run, ui)')
     .option('--scenario <name>', 'run only this scenario')
+    .option('--no-scenarios', 'with --keep: run no scenario, bring the lab up fresh to play with')
+    .option('--ui', 'serve the live page on 127.0.0.1 (printed URL with a token); the lab stays until Ctrl-C')
+    .option('--port <n>', 'with --ui: the page\'s port (default: a free one)')
+    .option('--token <t>', 'with --ui: the URL token (default: a random one)')
     .option('--runs <dir>', 'where run folders go', 'runs')
     .option('--json', 'print results.json on stdout')
     .option('--capture', 'require the packet capture (runs/<run>/capture.pcap): exit 2 when tcpdump or root is missing')
@@ -84,9 +92,27 @@ function program(setCode: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new output')
     .action(async (node, o) => setCode(await verbs.logs(projectRoot, node, o)));
   p.command('attach')
-    .description("make this terminal the node's terminal (type to its stdin, see its output); Ctrl-] to detach")
+    .description(`make this terminal the node's terminal (type to its stdin, see its output); ${DETACH_HELP}`)
     .argument('<node>', 'node name, or lab/node')
-    .action(async (node) => setCode(await verbs.attach(projectRoot, node)));
+    .option('--restart', 'start the node again first (it is restarted if it runs)')
+    .action(async (node, o) => setCode(await verbs.attach(projectRoot, node, o)));
+  for (const op of ['start', 'stop', 'restart'] as const) {
+    p.command(op)
+      .description(`${op} one node of a kept lab`)
+      .argument('<node>', 'lab/node, or node when one lab runs')
+      .action(async (node) => setCode(await verbs.nodeOp(projectRoot, op, node)));
+  }
+  p.command('ui')
+    .description('the live page of a kept lab, or of a finished run folder (runs/<run>), on 127.0.0.1 until Ctrl-C')
+    .argument('[lab-or-run]', 'a kept lab (./lab ps), or a run folder')
+    .option('--port <n>', "the page's port (default: a free one)")
+    .option('--token <t>', 'the URL token (default: a random one)')
+    .action(async (target, o) => setCode(await verbs.ui(projectRoot, target, o, interruptSignal())));
+  p.command('run')
+    .description("replay one scenario on a kept lab (every node restarted first); results in the lab's run folder, replays/")
+    .argument('<lab>', 'a kept lab (./lab ps)')
+    .argument('<scenario>', 'the scenario name')
+    .action(async (lab, scenario) => setCode(await verbs.run(projectRoot, lab, scenario)));
   p.command('exec')
     .description('run a command inside a node')
     .argument('<node>', 'node name, or lab/node')

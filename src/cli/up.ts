@@ -3,37 +3,76 @@ import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import { runLab, type LabResults } from '../lab/run-lab.js';
-import type { LabNode } from '../lab/lab-node.js';
 import { TerminalReporter } from './terminal-reporter.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import type { Server } from 'node:net';
+import { HeldLab, liveReporter } from '../lab/live-lab.js';
+import type { UiServer } from '../ui/ui-server.js';
+import { liveSource, startUi } from './ui.js';
+import { serveControl } from '../lab/lab-control.js';
+import { controlPath } from './kept-lab.js';
 
 export interface UpOptions {
   runtime: RuntimeKind | 'auto';
   keep?: boolean;
   scenario?: string;
+  /** commander's --no-scenarios: false when given. */
+  scenarios?: boolean;
   json?: boolean;
   runs?: string;
   /** true: --capture, false: --no-capture, undefined: auto. */
   capture?: boolean;
+  /** Serve the live page (keeps the lab until Ctrl-C). */
+  ui?: boolean;
+  port?: string;
+  token?: string;
 }
 
 /** `lab up`: build the lab, run its scenarios, collect, tear down; the exit code is the verdict. */
 export async function up(projectRoot: string, file: string, opts: UpOptions, signal: AbortSignal): Promise<number> {
+  if (opts.scenarios === false && !opts.keep && !opts.ui) throw new UsageError('--no-scenarios brings a lab up to play with: it needs --keep (or --ui)');
+  if (opts.scenarios === false && opts.scenario) throw new UsageError('--no-scenarios and --scenario contradict each other: choose one');
   const plan = loadTopology(file);
   const reporter = new TerminalReporter();
   const { runtime, why } = await chooseRuntime(opts.runtime, projectRoot);
   reporter.info(`lab ${plan.name}: ${plan.nodes.length} nodes, ${plan.scenarios.length} scenarios; runtime ${runtime.kind} (${why})`);
+  let held: HeldLab | undefined;
+  let page: UiServer | undefined;
+  let control: Server | undefined;
+  const hold = opts.keep || opts.ui;
   const res: LabResults = await runLab({
     plan,
     runtime,
     projectRoot,
     runsDir: opts.runs ?? join(process.cwd(), 'runs'),
     scenario: opts.scenario,
-    keep: opts.keep,
     capture: opts.capture === undefined ? 'auto' : opts.capture ? 'on' : 'off',
+    noScenarios: opts.scenarios === false,
+    keep: hold,
     signal,
-    reporter,
-    holdOpen: runtime.kind === 'local' ? (nodes, runDir) => holdLocal(nodes, runDir, reporter, signal) : undefined,
+    reporter: opts.ui ? liveReporter(reporter, () => held) : reporter,
+    // A local lab lives inside this process, so keeping it means staying here: each node's
+    // terminal is served on a Unix socket for `lab attach`, and a control socket serves
+    // lab start|stop|restart|run|ui. With --ui the page watches from the first output on.
+    onStarted: hold && (runtime.kind === 'local' || opts.ui)
+      ? async (nodes, runDir) => {
+          held = new HeldLab(plan, nodes, runDir, runtime.kind);
+          if (runtime.kind === 'local') {
+            await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
+            control = await serveControl(held, controlPath(runDir));
+          }
+          if (opts.ui) page = await startUi(projectRoot, liveSource(held), opts, (m) => reporter.info(m));
+        }
+      : undefined,
+    holdOpen: runtime.kind === 'local' || opts.ui
+      ? async (nodes) => {
+          const who = `${plan.name}/${nodes[1]?.name ?? nodes[0].name}`;
+          reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${who}; ./lab restart ${who}; ./lab run ${plan.name} <scenario>; ./lab ps. Ctrl-C here tears it down.`);
+          await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+          await page?.close();
+          control?.close();
+        }
+      : undefined,
   });
   reporter.summary(res);
   if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
@@ -42,12 +81,3 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
   return res.status === 'passed' ? EXIT.ok : EXIT.scenarioFailed;
 }
 
-/**
- * A local lab lives inside this process, so keeping it means staying here: each node's
- * terminal is served on a Unix socket that `lab attach` connects to, until Ctrl-C.
- */
-async function holdLocal(nodes: LabNode[], runDir: string, reporter: TerminalReporter, signal: AbortSignal): Promise<void> {
-  await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
-  reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${nodes[1]?.name ?? nodes[0].name}; ./lab ps. Ctrl-C here tears it down.`);
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-}

@@ -26,6 +26,9 @@ export class LabNode {
   private overLimit?: ExitReason;
   /** One decoder per stream: a character split across two chunks is written whole. */
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  /** Watchers of lines typed in and of starts (the live page, the control socket). */
+  private readonly typedListeners: ((text: string) => void)[] = [];
+  private readonly startListeners: (() => void)[] = [];
 
   constructor(
     readonly plan: NodePlan,
@@ -71,12 +74,27 @@ export class LabNode {
 
   /** Mark a new incarnation before (re)starting, so old output and exits no longer count. */
   beforeStart(): void {
-    if (this.startedAt !== undefined) this.output.restarted();
+    if (this.startedAt !== undefined || this.lastExit) this.output.restarted();
     this.printed = 0;
     this.overLimit = undefined;
     this.lastExit = undefined;
     this.transcript.note(`--- starting: ${this.command.join(' ')}`);
     this.startedAt = performance.now();
+    this.startListeners.forEach((l) => l());
+  }
+
+  onTyped(l: (text: string) => void): void {
+    this.typedListeners.push(l);
+  }
+
+  onStart(l: () => void): void {
+    this.startListeners.push(l);
+  }
+
+  /** Type text into the node's stdin as a person at its terminal would; recorded in the transcript. */
+  async type(text: string): Promise<void> {
+    this.typed(text.replace(/\n$/, ''));
+    await this.runtime.write(text);
   }
 
   async start(): Promise<void> {
@@ -86,6 +104,7 @@ export class LabNode {
 
   typed(line: string): void {
     this.transcript.typed(line);
+    this.typedListeners.forEach((l) => l(line));
   }
 
   /**
@@ -97,8 +116,7 @@ export class LabNode {
       this.attached.add(sock);
       sock.on('close', () => this.attached.delete(sock));
       sock.on('data', (d) => {
-        this.transcript.typed(d.toString('utf8').replace(/\n$/, ''));
-        this.runtime.write(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));
+        this.type(d.toString('utf8')).catch(() => sock.end(`\r\n[netlab: ${this.name} is not running]\r\n`));
       });
       sock.on('error', () => undefined);
     });

@@ -7,6 +7,8 @@ export interface LabRecord {
   runId: string;
   runtime: 'docker' | 'local';
   runDir: string;
+  /** The topology file it came from (for lab run and lab ui). */
+  file?: string;
   pid: number;
   nodes: { name: string; address: string }[];
 }

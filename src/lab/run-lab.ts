@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
@@ -39,6 +39,8 @@ export interface RunLabOptions {
   projectRoot: string;
   runsDir: string;
   scenario?: string;
+  /** Bring the lab up without running any scenario (with keep: a lab to play with). */
+  noScenarios?: boolean;
   keep?: boolean;
   signal: AbortSignal;
   reporter: LabReporter;
@@ -48,8 +50,10 @@ export interface RunLabOptions {
   scenarioLimitMs?: number;
   /** Packet capture: auto (when tcpdump and root are there), on (required), off. Default auto. */
   capture?: CaptureMode;
-  /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime). */
-  holdOpen?: (nodes: LabNode[], runDir: string) => Promise<void>;
+  /** Called once every node started, before the scenarios (the live page starts watching here). */
+  onStarted?: (nodes: LabNode[], runDir: string) => Promise<void>;
+  /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime, or --ui). */
+  holdOpen?: (nodes: LabNode[], runDir: string, runId: string) => Promise<void>;
 }
 
 /** Thrown when a node cannot get started: exits at once, never becomes ready. */
@@ -125,10 +129,11 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     );
     nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
     wire.nodesReady(runtime, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
-    registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
+    registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
     throwIfAborted(signal);
 
     await timed('start', () => startAll(nodes, signal, reporter));
+    if (opts.onStarted) await opts.onStarted(nodes, runDir);
 
     const scope = () => templateScope(plan, addressOf);
     const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -151,7 +156,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         }
       },
     };
-    const chosen = opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
+    const chosen = opts.noScenarios ? [] : opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
     if (opts.scenario && chosen.length === 0) {
       throw new RuntimeError(`no scenario named "${opts.scenario}" (scenarios: ${plan.scenarios.map((s) => s.name).join(', ')})`);
     }
@@ -172,7 +177,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         log.info({ scenario: s.name, status: r.status, ms: Math.round(r.ms), failure: r.failure }, 'scenario');
       }
     });
-    if (opts.keep && opts.holdOpen) await opts.holdOpen(nodes, runDir);
+    if (opts.keep && opts.holdOpen) await opts.holdOpen(nodes, runDir, runId);
   } catch (e) {
     if (e instanceof AbortedError || signal.aborted) {
       interrupted = true;
@@ -252,7 +257,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
 }
 
 /** The server first, ready before any client starts (a client connects at once); then every client at once. */
-async function startAll(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
+export async function startAll(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
   await startGroup(nodes.filter((n) => n.plan.role === 'server'), signal, reporter);
   await startGroup(nodes.filter((n) => n.plan.role !== 'server'), signal, reporter);
   // A node without a readiness check that already died is broken from the start.

@@ -61,6 +61,19 @@ export class DockerNode implements RuntimeNode {
 
   async start(): Promise<void> {
     if (this.isRunning) return;
+    await this.follow(true);
+  }
+
+  /**
+   * Take over a container that already runs (a kept lab, seen again by `lab run` or
+   * `lab ui`): attach to it and wait for its exit, without starting it.
+   */
+  async adopt(): Promise<void> {
+    const info = await this.container.inspect();
+    if (info.State?.Running) await this.follow(false);
+  }
+
+  private async follow(start: boolean): Promise<void> {
     this.requested = false;
     // Attach before start so not one byte of output is lost.
     const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
@@ -72,7 +85,7 @@ export class DockerNode implements RuntimeNode {
     });
     this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
     const waited = this.container.wait({ condition: 'next-exit' } as object) as Promise<{ StatusCode: number }>;
-    await this.container.start();
+    if (start) await this.container.start();
     this.isRunning = true;
     this.exited = waited.then(
       async (r) => {

@@ -1,0 +1,188 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabPlan } from '../topology/lab-plan.js';
+import { templateScope } from '../topology/lab-plan.js';
+import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
+import { runScenario } from '../scenario/run-scenario.js';
+import { UsageError } from '../model/netlab-error.js';
+import { junitXml } from '../report/junit-xml.js';
+import { describeExit, type LabNode } from './lab-node.js';
+import { startAll, type LabReporter } from './run-lab.js';
+
+/** A node as the live page and `lab ps` show it. */
+export interface NodeInfo {
+  name: string;
+  role: string;
+  ip: string;
+  image: string;
+  state: 'running' | 'exited' | 'not started';
+  exit?: string;
+}
+
+export interface LabInfo {
+  lab: string;
+  runtime: string;
+  runDir: string;
+  nodes: NodeInfo[];
+  scenarios: string[];
+}
+
+/** What happens in a live lab, in the order it happens. */
+export type LabEvent =
+  | { type: 'output'; node: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'typed'; node: string; text: string }
+  | { type: 'state'; node: NodeInfo }
+  | { type: 'scenario-start'; name: string }
+  | { type: 'step'; step: StepEvent }
+  | { type: 'scenario-end'; name: string; status: string; ms: number; error?: string };
+
+export type NodeOp = 'start' | 'stop' | 'restart';
+
+/**
+ * A running lab seen from outside: what the control socket and the live page need, and
+ * nothing more. Held in-process (HeldLab) or reached through a control socket (RemoteLab).
+ */
+export interface LiveLab {
+  info(): Promise<LabInfo>;
+  /** Receive every event from now on, after a replay of recent output and steps. */
+  subscribe(cb: (e: LabEvent) => void): () => void;
+  write(node: string, text: string): Promise<void>;
+  control(op: NodeOp, node: string): Promise<void>;
+  run(scenario: string): Promise<ScenarioResult>;
+}
+
+const HISTORY_BYTES = 64 * 1024;
+
+/** The lab's nodes, held by this process. */
+export class HeldLab implements LiveLab {
+  private readonly listeners = new Set<(e: LabEvent) => void>();
+  private readonly history = new Map<string, string>();
+  private readonly steps: LabEvent[] = [];
+  private busy = false;
+
+  constructor(
+    readonly plan: LabPlan,
+    readonly nodes: LabNode[],
+    readonly runDir: string,
+    readonly runtimeKind: string,
+  ) {
+    for (const n of nodes) {
+      n.runtime.onOutput((stream, chunk) => {
+        const text = chunk.toString('utf8');
+        this.history.set(n.name, ((this.history.get(n.name) ?? '') + text).slice(-HISTORY_BYTES));
+        this.emit({ type: 'output', node: n.name, stream, text });
+      });
+      n.onTyped((text) => this.emit({ type: 'typed', node: n.name, text }));
+      n.onStart(() => setImmediate(() => this.emit({ type: 'state', node: this.nodeInfo(n) })));
+      n.runtime.onExit(() => setImmediate(() => this.emit({ type: 'state', node: this.nodeInfo(n) })));
+    }
+  }
+
+  /** Tell every watcher; scenario events are also kept for pages that open later. */
+  emit(e: LabEvent): void {
+    if (e.type !== 'output' && e.type !== 'typed' && e.type !== 'state') {
+      this.steps.push(e);
+      if (this.steps.length > 2000) this.steps.shift();
+    }
+    for (const l of this.listeners) l(e);
+  }
+
+  /** A reporter that also tells this lab's watchers. */
+  reporter(inner: LabReporter): LabReporter {
+    return liveReporter(inner, () => this);
+  }
+
+  nodeInfo(n: LabNode): NodeInfo {
+    const running = n.runtime.running();
+    return {
+      name: n.name,
+      role: n.plan.role,
+      ip: n.runtime.address,
+      image: n.image ?? n.runtime.image,
+      state: running ? 'running' : n.lastExit ? 'exited' : 'not started',
+      exit: !running && n.lastExit ? describeExit(n.lastExit) : undefined,
+    };
+  }
+
+  async info(): Promise<LabInfo> {
+    return { lab: this.plan.name, runtime: this.runtimeKind, runDir: this.runDir, nodes: this.nodes.map((n) => this.nodeInfo(n)), scenarios: this.plan.scenarios.map((s) => s.name) };
+  }
+
+  subscribe(cb: (e: LabEvent) => void): () => void {
+    for (const [node, text] of this.history) cb({ type: 'output', node, stream: 'stdout', text });
+    for (const e of this.steps) cb(e);
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private node(name: string): LabNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new UsageError(`lab ${this.plan.name} has no node "${name}" (nodes: ${this.nodes.map((x) => x.name).join(', ')})`);
+    return n;
+  }
+
+  async write(node: string, text: string): Promise<void> {
+    await this.node(node).type(text);
+  }
+
+  async control(op: NodeOp, name: string): Promise<void> {
+    const n = this.node(name);
+    if (op === 'stop') return n.runtime.stop();
+    if (op === 'restart') await n.runtime.stop();
+    await n.start();
+  }
+
+  /**
+   * Replay one scenario on the lab as it would run in `lab up`: every node is restarted
+   * (server first, ready before the clients), then the steps run; the result goes into
+   * the run folder under replays/.
+   */
+  async run(scenario: string, signal: AbortSignal = new AbortController().signal, inner?: LabReporter): Promise<ScenarioResult> {
+    const spec = this.plan.scenarios.find((s) => s.name === scenario);
+    if (!spec) throw new UsageError(`no scenario named "${scenario}" (scenarios: ${this.plan.scenarios.map((s) => s.name).join(', ')})`);
+    if (this.busy) throw new UsageError(`a scenario is already running on lab ${this.plan.name}`);
+    this.busy = true;
+    try {
+      const reporter = this.reporter(inner ?? quietReporter);
+      await Promise.all(this.nodes.map((n) => n.runtime.stop()));
+      await startAll(this.nodes, signal, reporter);
+      const byName = new Map(this.nodes.map((n) => [n.name, n]));
+      const addressOf = (n: { name: string }) => byName.get(n.name)!.runtime.address;
+      reporter.scenarioStart(spec.name);
+      const r = await runScenario(
+        spec,
+        {
+          node: (name) => byName.get(name),
+          typed: (name, line) => byName.get(name)?.typed(line),
+          scope: () => templateScope(this.plan, addressOf),
+          progress: (e) => reporter.step(e),
+          beforeStart: (name) => byName.get(name)?.beforeStart(),
+        },
+        signal,
+      );
+      reporter.scenarioEnd(r);
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const dir = join(this.runDir, 'replays', `${stamp}-${spec.name.replace(/[^\w.-]+/g, '-').slice(0, 60)}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'results.json'), JSON.stringify({ lab: this.plan.name, scenario: spec.name, at: new Date().toISOString(), result: r }, null, 2) + '\n');
+      writeFileSync(join(dir, 'junit.xml'), junitXml(this.plan.name, [r]));
+      return r;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** A reporter that also tells a held lab's watchers (the live page) of scenarios and steps, once the lab is held. */
+export function liveReporter(inner: LabReporter, held: () => HeldLab | undefined): LabReporter {
+  return {
+    phase: (n, d) => inner.phase(n, d),
+    nodeStarted: (n, ip) => inner.nodeStarted(n, ip),
+    info: (m) => inner.info(m),
+    scenarioStart: (name) => (inner.scenarioStart(name), held()?.emit({ type: 'scenario-start', name })),
+    step: (step) => (inner.step(step), held()?.emit({ type: 'step', step })),
+    scenarioEnd: (r) => (inner.scenarioEnd(r), held()?.emit({ type: 'scenario-end', name: r.name, status: r.status, ms: Math.round(r.ms), error: r.failure?.message })),
+  };
+}
+
+const quietReporter: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
