@@ -19,6 +19,9 @@ module.exports = {
       from: { path: '^src/apps/([^/]+)/', pathNot: TESTS },
       to: { path: '^src/apps/', pathNot: ['^src/apps/$1/', '^src/apps/common/'] },
     },
+    forbid('wire-stands-alone', folder('wire'), '^src/(?!wire/|model/)', 'wire/ (capture, decoders, diagrams, faults) imports only model/; the lab drives it'),
+    forbid('nothing-imports-ui', '^src/(?!ui/|cli/)', folder('ui'), 'only the CLI starts the live page'),
+    forbid('ui-through-lab', folder('ui'), '^src/(runtime|grade|images|scenario/(?!steps/step-kind))', 'ui/ sees a lab through lab/ interfaces, never a runtime'),
     forbid('images-below-runtime', folder('images'), '^src/(?!images/|model/)', 'images/ imports only model/'),
     forbid('report-below-grade', folder('report'), '^src/(?!report/|model/)', 'report/ writers import only model/'),
     forbid(
