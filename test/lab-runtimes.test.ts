@@ -47,6 +47,13 @@ function suite(runtime: 'local' | 'docker') {
     expect(await leftovers('clock')).toBe(0);
   });
 
+  it('ready: { port } reads the socket table: a server that dies on an empty connection is not disturbed', async () => {
+    const run = await up('fragile-server.yaml');
+    expect(run.stderr).toContain('PASSED 1/1');
+    expect(run.code).toBe(0);
+    expect(await leftovers('fragile')).toBe(0);
+  });
+
   it('a failed step names the node, the pattern, the last output and the steps left; exit 1', async () => {
     const run = await up('broken.yaml', '--scenario', 'a step that never matches');
     expect(run.code).toBe(1);

@@ -133,20 +133,28 @@ function malformed(i: number): string {
 
 async function fuzzRound(round: number): Promise<void> {
   const jobs: Array<Promise<unknown>> = [];
-  // 10,000 malformed PDUs over 10 connections (some after a valid VERSIONS, some before).
+  // 2,000 malformed PDUs over 10 connections (some after a valid VERSIONS, some before): every
+  // kind of malformed() many times over; more only costs time (QUIC moves about 0.5 MiB/s here).
   for (let c = 0; c < 10; c++) {
     jobs.push(
       (async () => {
         const x = await raw();
         if (c % 2 === 0) await x.write(encodePdu(MType.VERSIONS, { versions: [1] }));
         // In batches of 50 lines per write: the framer must split them, and it is quicker.
-        for (let i = 0; i < 1000; i += 50) await x.write(Array.from({ length: 50 }, (_, j) => malformed(i + j) + '\n').join(''));
+        for (let i = 0; i < 200; i += 50) await x.write(Array.from({ length: 50 }, (_, j) => malformed(i + j) + '\n').join(''));
         await x.close();
       })(),
     );
   }
   // Oversized frames: a line that never ends, past the 16 KiB cap.
-  for (let c = 0; c < 5; c++) jobs.push(raw().then(async (x) => (await x.write(Buffer.alloc(100_000, 0x61)), x.close())));
+  for (let c = 0; c < 3; c++) {
+    jobs.push(
+      raw().then(async (x) => {
+        await x.write(Buffer.alloc(40_000, 0x61));
+        await x.close();
+      }),
+    );
+  }
   // Half-open: half a PDU, then silence (left open until the end of the round).
   const halfOpen = await Promise.all(Array.from({ length: 10 }, () => raw().then(async (x) => (await x.write('{"version":1,"mtype":'), x))));
   // Abrupt closes mid-write, and streams reset by the peer.
@@ -168,7 +176,7 @@ async function fuzzRound(round: number): Promise<void> {
   expect(server.exitCode, `round ${round}: server output:\n${serverOut.slice(-2000)}`).toBeNull();
 }
 
-it('survives 2 rounds (10,000 malformed PDUs each) of malformed PDUs, oversized frames, half-open and abrupt closes; a user keeps chatting; memory stays bounded', async () => {
+it('survives 2 rounds (2,000 malformed PDUs each) of malformed PDUs, oversized frames, half-open and abrupt closes; a user keeps chatting; memory stays bounded', async () => {
   const alice = await user('alice', 'p1');
   const bob = await user('bob', 'p2');
   let sent = 0;

@@ -10,7 +10,8 @@ import type { WireQuery } from '../scenario/steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
 import { RuntimeError } from '../runtime/runtime.js';
 import { runScenario } from '../scenario/run-scenario.js';
-import { waitPort } from '../scenario/wait.js';
+import { delay, waitPort } from '../scenario/wait.js';
+import { listenState } from '../runtime/socket-table.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 import type { LabResults, LabStatus } from '../model/lab-results.js';
 import { AbortedError, StepError } from '../scenario/scenario-errors.js';
@@ -289,14 +290,17 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         });
         exited.catch(() => undefined);
         try {
-          if (ready.port) await Promise.race([waitPort(n.runtime.address, ready.port, timeout, signal), exited]);
+          if (ready.port) {
+            const check = ready.probe === 'connect' || !n.runtime.sockets ? waitPort(n.runtime.address, ready.port, timeout, signal) : waitListening(n, ready.port, timeout, signal);
+            await Promise.race([check, exited]);
+          }
           if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited]);
         } catch (e) {
           if (n.output.exited !== undefined) {
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
           }
           if (e instanceof StepError) {
-            const what = ready.port ? `port ${ready.port} open on ${n.runtime.address}` : `output /${ready.output}/`;
+            const what = ready.port ? `a listening socket on port ${ready.port} at ${n.runtime.address}` : `output /${ready.output}/`;
             const none = n.output.received === 0 ? ' It printed nothing.' : '';
             throw new NodeStartError(`node ${n.name} was not ready within ${timeout / 1000}s (waiting for ${what}).${none}`, n.name, n.output.tail());
           }
@@ -318,6 +322,35 @@ async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
 function interruptedScenario(s: { name: string; points?: number }): ScenarioResult {
   const maxPoints = s.points ?? 0;
   return { name: s.name, status: 'failed', ms: 0, points: 0, maxPoints, steps: [], failure: { step: '-', description: 'scenario', message: 'interrupted (Ctrl-C)', stepsLeft: [] } };
+}
+
+/**
+ * Wait until the node listens on TCP `port` where other nodes reach it, reading its socket
+ * table: nothing ever connects to the program, so a server that takes any connection for
+ * a client is not disturbed. A server bound to loopback only counts when the node's
+ * loopback policy (NETLAB_LOOPBACK allow|warn, applied by the bind shim) makes it
+ * reachable; otherwise it is not ready, and the start fails at once with the reason.
+ */
+async function waitListening(n: LabNode, port: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const loopbackOk = ['allow', 'warn'].includes(n.plan.env.NETLAB_LOOPBACK ?? '');
+  let wait = 20;
+  for (;;) {
+    const sockets = await n.runtime.sockets!().catch(() => undefined);
+    const state = sockets ? listenState(sockets, port, n.runtime.address) : 'none';
+    if (state === 'reachable' || (state === 'loopback' && loopbackOk)) return;
+    if (state === 'loopback') {
+      const on = sockets!.filter((s) => s.proto === 'tcp' && s.port === port).map((s) => `${s.ip}:${s.port}`);
+      throw new NodeStartError(
+        `node ${n.name} listens on ${on.join(', ')} only, so no other machine can reach it; it must listen on all interfaces (0.0.0.0, or '' in Python) or on its own address ${n.runtime.address}`,
+        n.name,
+        n.output.tail(),
+      );
+    }
+    if (performance.now() + wait > deadline) throw new StepError(`nothing listened on ${n.runtime.address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
+    await delay(wait, signal);
+    wait = Math.min(wait * 2, 200);
+  }
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clockEnv, findLibfaketime, NodeClock, offsetSpec, withPreload } from './node-clock.js';
+import { clockEnv, clockLibraries, findLibfaketime, NodeClock, offsetSpec, withPreload } from './node-clock.js';
 import { RuntimeError } from './runtime.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'netlab-clock-'));
@@ -61,5 +61,15 @@ describe('node clock', () => {
     const before = now();
     c.advance(960_000);
     expect(now() - before).toBeGreaterThanOrEqual(960);
+  });
+
+  it("keeps Python's time.sleep working after a jump (clock-fix.c before libfaketime)", () => {
+    const { fix, faketime } = clockLibraries(resolve(import.meta.dirname, '..', '..'));
+    const c = new NodeClock(join(temp, 'n3', 'clock'));
+    c.advance(960_000);
+    const out = execFileSync('python3', ['-c', 'import time,threading\ntime.sleep(0.01)\nc=threading.Condition()\nwith c: c.wait(0.01)\nprint("slept")'], {
+      env: { ...process.env, LD_PRELOAD: withPreload(fix, faketime), ...clockEnv(c.file) },
+    });
+    expect(out.toString()).toBe('slept\n');
   });
 });

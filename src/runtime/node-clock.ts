@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compilePreload } from './compile-preload.js';
 import { RuntimeError } from './runtime.js';
 
 /** The file libfaketime reads the node's clock offset from, inside the clock folder. */
@@ -30,6 +31,18 @@ export function findLibfaketime(candidates: readonly string[] = LIBFAKETIME_CAND
       ? `NETLAB_LIBFAKETIME names ${own}, which does not exist`
       : 'this lab moves node clocks (a clock: step), which needs libfaketime on this machine: apt-get install faketime (Debian package libfaketime)',
   );
+}
+
+/**
+ * What a node with a movable clock preloads, in order: the fix for libfaketime's monotonic
+ * sleeps (clock-fix.c, which must come first), then libfaketime. A RuntimeError when either
+ * is missing: a clock without the fix breaks every Python time.sleep().
+ */
+export function clockLibraries(projectRoot: string): { fix: string; faketime: string } {
+  const faketime = findLibfaketime();
+  const fix = compilePreload(projectRoot, join(projectRoot, 'src', 'runtime', 'clock-fix.c'), 'clock-fix');
+  if (!fix.path) throw new RuntimeError(`this lab moves node clocks, which needs a C compiler here: ${fix.why}`);
+  return { fix: fix.path, faketime };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { LabPlan, NodePlan } from '../topology/lab-plan.js';
 import type { Logger } from 'pino';
 import type { ExitInfo } from '../model/exit-info.js';
 import type { NodeClock } from './node-clock.js';
+import type { SocketEntry } from './socket-table.js';
 
 export type RuntimeKind = 'docker' | 'local';
 
@@ -42,6 +43,11 @@ export interface RuntimeNode {
   netnsPid?(): Promise<number | undefined>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
+  /**
+   * The node's listening TCP and bound UDP sockets, read from its socket table from
+   * outside (never by connecting to the program); undefined when it is not running.
+   */
+  sockets?(): Promise<SocketEntry[] | undefined>;
   /** The node's wall clock, when its plan asks for one (a scenario has a clock: step). */
   readonly clock?: NodeClock;
 }

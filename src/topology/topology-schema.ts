@@ -34,7 +34,11 @@ export const Limits = z
 
 export const Ready = z
   .strictObject({
-    port: z.number().int().min(1).max(65535).optional().describe('Ready when this TCP port accepts connections on the node address'),
+    port: z.number().int().min(1).max(65535).optional().describe("Ready when the node listens on this TCP port (read from its socket table; nothing connects)"),
+    probe: z
+      .enum(['socket', 'connect'])
+      .optional()
+      .describe('How port is checked: socket (default) reads the socket table; connect opens a connection to it and hangs up (a fragile program may take it for a client)'),
     output: z.string().optional().describe('Ready when the node prints text matching this regular expression'),
     timeout: Duration.optional().describe('How long to wait (default 15s)'),
   })

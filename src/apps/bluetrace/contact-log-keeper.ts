@@ -4,13 +4,16 @@ import { systemClock, type Clock, type Timers } from '../common/clock.js';
 import { AtomicFileWriter } from './atomic-file-writer.js';
 import { CONTACT_LOG_FILE, ContactLog, type ContactLogEntry } from './contact-log.js';
 
+/** The longest the keeper sleeps before looking at the wall clock again. */
+const RECHECK_MS = 1000;
+
 /**
  * Keeps contactlog.txt in step with the in-memory ContactLog and expires
  * entries on a timer.
  *
  * Why a timer at the next due time: entries must vanish from the file on their
- * own, not only when a command runs; one timeout armed for the oldest entry does
- * that with no polling. The file is rewritten atomically after each change.
+ * own, not only when a command runs; one timeout armed for the oldest entry (at
+ * most a second ahead, so a jump of the wall clock is seen) does that. The file is rewritten atomically after each change.
  */
 export class ContactLogKeeper {
   readonly log: ContactLog;
@@ -76,7 +79,9 @@ export class ContactLogKeeper {
     this.timer = undefined;
     const due = this.log.nextExpiry();
     if (this.closed || due === undefined) return;
-    const wait = Math.max(0, due - this.clock.now());
+    // At most a second: the wall clock can jump (NTP, the lab's clock: step) while a
+    // timer counts real time, so look again soon rather than once after 3 minutes.
+    const wait = Math.min(Math.max(0, due - this.clock.now()), RECHECK_MS);
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       this.sweep().catch((err: unknown) => process.stderr.write(`contactlog.txt: ${String(err)}\n`));

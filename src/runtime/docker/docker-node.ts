@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
+import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
 
 export const WORKDIR = '/lab';
 
@@ -19,6 +20,8 @@ export class DockerNode implements RuntimeNode {
   private isRunning = false;
   private requested = false;
   private exited: Promise<void> = Promise.resolve();
+  /** The container's first process as the host sees it, for its network namespace's /proc tables. */
+  private pid?: number;
 
   constructor(
     private readonly docker: Docker,
@@ -87,6 +90,7 @@ export class DockerNode implements RuntimeNode {
     const waited = this.container.wait({ condition: 'next-exit' } as object) as Promise<{ StatusCode: number }>;
     if (start) await this.container.start();
     this.isRunning = true;
+    this.pid = undefined;
     this.exited = waited.then(
       async (r) => {
         // Let the last output through before reporting the exit.
@@ -195,6 +199,18 @@ export class DockerNode implements RuntimeNode {
         writeFileSync(target, Buffer.concat(chunks));
       }
     });
+  }
+
+  /** The container's own socket table, read on the host through /proc/<pid>/net (no exec, no connection). */
+  async sockets(): Promise<SocketEntry[] | undefined> {
+    if (!this.isRunning) return undefined;
+    this.pid ??= (await this.container.inspect()).State?.Pid || undefined;
+    if (!this.pid) return undefined;
+    const own = readSocketTables(`/proc/${this.pid}/net`);
+    if (own) return own;
+    // An engine on another machine: the same table, read by a cat inside the container.
+    const res = await this.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], 5000);
+    return parseSocketTable(res.output, 'tcp').filter((s) => s.state === '0A');
   }
 
   usage() {

@@ -8,11 +8,12 @@ import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
-import { CLOCK_FILE, clockEnv, findLibfaketime, NodeClock, withPreload } from '../node-clock.js';
+import { CLOCK_FILE, clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
 
 /** Where a node with a movable clock finds libfaketime and its offset file. */
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
+const CLOCK_FIX_MOUNT = '/run/netlab/clock-fix.so';
 const CLOCK_MOUNT = '/run/netlab/clock';
 
 /** The names topology files use for the images netlab builds itself. */
@@ -38,7 +39,7 @@ export class DockerRuntime implements Runtime {
   private networkId?: string;
   private subnet?: Subnet;
   private images = new Map<string, string>();
-  private faketime?: string;
+  private clockLibs?: { fix: string; faketime: string };
 
   constructor(
     private readonly docker: Docker,
@@ -48,7 +49,7 @@ export class DockerRuntime implements Runtime {
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
     this.opts = opts;
     this.plan = plan;
-    if (plan.nodes.some((n) => n.clock)) this.faketime = findLibfaketime();
+    if (plan.nodes.some((n) => n.clock)) this.clockLibs = clockLibraries(this.projectRoot);
     const t0 = performance.now();
     const own = (aliases: string[], build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
       plan.nodes.some((n) => aliases.includes(n.image ?? LAB_IMAGE_ALIAS))
@@ -146,11 +147,11 @@ export class DockerRuntime implements Runtime {
     const address = hostAddress(this.subnet!, node.host);
     const image = this.images.get(node.image ?? LAB_IMAGE_ALIAS) ?? node.image!;
     const sandbox = node.sandbox;
-    // A movable wall clock: the host's libfaketime and the node's clock folder, both
+    // A movable wall clock: the host's libfaketime (after the sleep fix, clock-fix.c) and the node's clock folder, all
     // read-only (the lab writes the offset from outside; a rename shows through the bind).
-    const clock = node.clock && this.faketime ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
+    const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
     const clockVars: Record<string, string> = clock
-      ? { ...clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`), LD_PRELOAD: withPreload(env.LD_PRELOAD, FAKETIME_MOUNT) }
+      ? { ...clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`), LD_PRELOAD: withPreload(withPreload(env.LD_PRELOAD, CLOCK_FIX_MOUNT), FAKETIME_MOUNT) }
       : {};
     const container = await this.docker.createContainer({
       name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
@@ -172,7 +173,7 @@ export class DockerRuntime implements Runtime {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
-        ...(clock ? { Binds: [`${this.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] } : {}),
+        ...(clock ? { Binds: [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] } : {}),
         // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox

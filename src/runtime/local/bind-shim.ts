@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { compilePreload } from '../compile-preload.js';
 
 /**
  * The LD_PRELOAD library that gives non-Node programs their node's address (bind-shim.c),
@@ -10,19 +8,6 @@ import { join } from 'node:path';
  * their address through the preload module; others then speak from 127.0.0.1.
  */
 export function bindShim(projectRoot: string): { path?: string; why?: string } {
-  const src = join(projectRoot, 'src', 'runtime', 'local', 'bind-shim.c');
-  if (!existsSync(src)) return { why: `${src} is missing` };
-  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
-  const dir = join(projectRoot, '.netlab', 'cache');
-  const out = join(dir, `bind-shim-${hash}.so`);
-  if (existsSync(out)) return { path: out };
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  try {
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', tmp, src, '-ldl'], { stdio: 'pipe', timeout: 60_000 });
-    renameSync(tmp, out);
-    return { path: out };
-  } catch (e) {
-    return { why: `cannot compile the address shim with cc (${(e as Error).message.split('\n')[0]}); non-Node programs will connect from 127.0.0.1` };
-  }
+  const r = compilePreload(projectRoot, join(projectRoot, 'src', 'runtime', 'local', 'bind-shim.c'), 'bind-shim');
+  return r.why ? { why: `${r.why}; non-Node programs will connect from 127.0.0.1` } : r;
 }

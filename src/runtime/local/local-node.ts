@@ -3,6 +3,7 @@ import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
+import { groupSocketInodes, readSocketTables, type SocketEntry } from '../socket-table.js';
 
 /**
  * A node that is a process group on this machine. Each start is a new incarnation;
@@ -132,6 +133,14 @@ export class LocalNode implements RuntimeNode {
 
   async collect(dest: string): Promise<void> {
     if (resolve(dest) !== resolve(this.cwd)) cpSync(this.cwd, dest, { recursive: true });
+  }
+
+  /** The host's socket table (all local nodes share it), narrowed to this node's process group. */
+  async sockets(): Promise<SocketEntry[] | undefined> {
+    const pid = this.child?.pid;
+    if (!pid || !this.running()) return undefined;
+    const mine = groupSocketInodes(pid);
+    return readSocketTables('/proc/net')?.filter((s) => mine.has(s.inode));
   }
 
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {

@@ -7,7 +7,7 @@ import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { LocalNode } from './local-node.js';
 import { bindShim } from './bind-shim.js';
-import { clockEnv, findLibfaketime, NodeClock, withPreload } from '../node-clock.js';
+import { clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
 
 const LOCK_DIR = join(tmpdir(), 'netlab-local');
 
@@ -23,7 +23,7 @@ export class LocalRuntime implements Runtime {
   private nodes: LocalNode[] = [];
   private opts?: LabRuntimeOptions;
   private shim?: string;
-  private faketime?: string;
+  private clockLibs?: { fix: string; faketime: string };
 
   constructor(
     private readonly projectRoot: string,
@@ -37,7 +37,7 @@ export class LocalRuntime implements Runtime {
     const shim = bindShim(this.projectRoot);
     this.shim = shim.path;
     if (shim.why) opts.log(shim.why);
-    if (plan.nodes.some((n) => n.clock)) this.faketime = findLibfaketime();
+    if (plan.nodes.some((n) => n.clock)) this.clockLibs = clockLibraries(this.projectRoot);
     const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
     // A port someone else holds would only show up later as a confusing crash: say so now.
     for (const n of plan.nodes) {
@@ -63,8 +63,8 @@ export class LocalRuntime implements Runtime {
       writeFileSync(p, f.content, { mode: f.mode });
     }
     const address = this.addressOf(node);
-    // A movable wall clock: libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
-    const clock = node.clock && this.faketime ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
+    // A movable wall clock: the sleep fix and libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
+    const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
     const preload = pathToFileURL(join(this.distDir, 'runtime', 'local', 'bind-preload.js')).href;
     const fullEnv: Record<string, string> = {
       PATH: `${join(this.projectRoot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
@@ -82,7 +82,7 @@ export class LocalRuntime implements Runtime {
     };
     if (clock) {
       Object.assign(fullEnv, clockEnv(clock.file));
-      fullEnv.LD_PRELOAD = withPreload(fullEnv.LD_PRELOAD, this.faketime!);
+      fullEnv.LD_PRELOAD = withPreload(withPreload(fullEnv.LD_PRELOAD, this.clockLibs!.fix), this.clockLibs!.faketime);
     }
     const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
     this.nodes.push(n);
