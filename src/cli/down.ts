@@ -1,16 +1,19 @@
-import { LABEL_LAB } from '../runtime/docker/docker-labels.js';
+import { LABEL_LAB, LABEL_OWNER } from '../runtime/docker/docker-labels.js';
+import { ownerTag } from '../runtime/run-lease.js';
 import { removeByLabel } from '../runtime/docker/docker-labels.js';
 import { listLabs, unregisterLab } from '../lab/lab-registry.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { maybeDocker } from './find-node.js';
 
 /** `lab down`: remove a kept lab's containers and network by label, or stop the local controller holding it. */
-export async function down(projectRoot: string, lab: string | undefined, opts: { all?: boolean }): Promise<number> {
+export async function down(projectRoot: string, lab: string | undefined, opts: { all?: boolean; everyone?: boolean }): Promise<number> {
   if (!lab && !opts.all) throw new UsageError('say which lab (./lab ps lists them), or --all');
+  if (opts.everyone && !opts.all) throw new UsageError('--everyone goes with --all');
   const docker = await maybeDocker();
   let removed = 0;
   if (docker) {
-    const r = await removeByLabel(docker, opts.all ? LABEL_LAB : `${LABEL_LAB}=${lab}`);
+    // --all: this user's labs of this project only; --everyone: every netlab lab on the engine.
+    const r = await removeByLabel(docker, opts.all ? (opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`) : `${LABEL_LAB}=${lab}`);
     removed += r.containers + r.networks;
     if (r.containers || r.networks) process.stderr.write(`removed ${r.containers} containers and ${r.networks} networks\n`);
   }

@@ -7,7 +7,8 @@ import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
-import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
@@ -35,6 +36,7 @@ export class DockerRuntime implements Runtime {
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
     this.opts = opts;
     this.plan = plan;
+    await this.reap(opts);
     const t0 = performance.now();
     const own = (alias: string, build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
       plan.nodes.some((n) => (n.image ?? LAB_IMAGE_ALIAS) === alias)
@@ -68,9 +70,29 @@ export class DockerRuntime implements Runtime {
     return new Map(plan.nodes.map((n) => [n.name, hostAddress(this.subnet!, n.host)]));
   }
 
+  /** Labels of everything this run creates: lab, run, lease and owner. */
+  private labels(plan: LabPlan, opts: LabRuntimeOptions): Record<string, string> {
+    return { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_LEASE]: opts.keep ? KEPT : ownLease(), [LABEL_OWNER]: ownerTag(this.projectRoot) };
+  }
+
+  /** Remove containers and networks of runs whose controller died (SIGKILL, a crash): the next lab up cleans up. */
+  private async reap(opts: LabRuntimeOptions): Promise<void> {
+    const filters = JSON.stringify({ label: [LABEL_LEASE] });
+    const [containers, networks] = await Promise.all([this.docker.listContainers({ all: true, filters }), this.docker.listNetworks({ filters })]);
+    const dead = new Set<string>();
+    for (const x of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
+      const lease = x[LABEL_LEASE];
+      if (lease && x[LABEL_RUN] && x[LABEL_RUN] !== opts.runId && !leaseAlive(lease)) dead.add(x[LABEL_RUN]);
+    }
+    for (const run of dead) {
+      const r = await removeByLabel(this.docker, `${LABEL_RUN}=${run}`).catch(() => ({ containers: 0, networks: 0 }));
+      opts.log(`reaped run ${run} (its controller is gone): ${r.containers} containers, ${r.networks} networks`);
+    }
+  }
+
   private async createNetwork(plan: LabPlan, opts: LabRuntimeOptions): Promise<void> {
     const name = `netlab-${plan.name}-${opts.runId}`;
-    const labels = { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId };
+    const labels = this.labels(plan, opts);
     const candidates = plan.subnet ? [plan.subnet] : autoSubnets(plan.name);
     const inUse = await this.usedSubnets();
     for (const subnet of candidates) {
@@ -138,7 +160,7 @@ export class DockerRuntime implements Runtime {
       Cmd: command,
       Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
-      Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
+      Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name },
       OpenStdin: true,
       StdinOnce: false,
       AttachStdin: true,
