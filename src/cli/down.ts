@@ -1,4 +1,5 @@
-import { LABEL_LAB, LABEL_OWNER } from '../runtime/docker/docker-labels.js';
+import { LABEL_LAB, LABEL_OWNER, LABEL_RUN } from '../runtime/docker/docker-labels.js';
+import { deleteRule, listLabRules } from '../runtime/docker/host-firewall.js';
 import { ownerTag } from '../runtime/run-lease.js';
 import { removeByLabel } from '../runtime/docker/docker-labels.js';
 import { listLabs, unregisterLab } from '../lab/lab-registry.js';
@@ -13,7 +14,12 @@ export async function down(projectRoot: string, lab: string | undefined, opts: {
   let removed = 0;
   if (docker) {
     // --all: this user's labs of this project only; --everyone: every netlab lab on the engine.
-    const r = await removeByLabel(docker, opts.all ? (opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`) : `${LABEL_LAB}=${lab}`);
+    const label = opts.all ? (opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`) : `${LABEL_LAB}=${lab}`;
+    const nets = await docker.listNetworks({ filters: JSON.stringify({ label: [label] }) });
+    const runIds = new Set(nets.map((n) => n.Labels?.[LABEL_RUN]).filter(Boolean));
+    const r = await removeByLabel(docker, label);
+    // Their host firewall rules go with them (a kept lab's rule stays until lab down).
+    for (const rule of await listLabRules()) if (runIds.has(rule.runId)) await deleteRule(rule.del);
     removed += r.containers + r.networks;
     if (r.containers || r.networks) process.stderr.write(`removed ${r.containers} containers and ${r.networks} networks\n`);
   }

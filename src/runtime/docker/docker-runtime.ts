@@ -5,10 +5,11 @@ import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
-import { ensureGradingImage } from '../../images/grading-image.js';
+import { ensureGradingImage, REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
+import { HostFirewall, reapFirewall } from './host-firewall.js';
 
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
@@ -27,6 +28,7 @@ export class DockerRuntime implements Runtime {
   private network?: string;
   private subnet?: Subnet;
   private images = new Map<string, string>();
+  private readonly firewall = new HostFirewall();
 
   constructor(
     private readonly docker: Docker,
@@ -88,6 +90,8 @@ export class DockerRuntime implements Runtime {
       const r = await removeByLabel(this.docker, `${LABEL_RUN}=${run}`).catch(() => ({ containers: 0, networks: 0 }));
       opts.log(`reaped run ${run} (its controller is gone): ${r.containers} containers, ${r.networks} networks`);
     }
+    const rules = await reapFirewall();
+    if (rules) opts.log(`reaped ${rules} host firewall rules of runs whose controller is gone`);
   }
 
   private async createNetwork(plan: LabPlan, opts: LabRuntimeOptions): Promise<void> {
@@ -102,7 +106,7 @@ export class DockerRuntime implements Runtime {
         continue;
       }
       try {
-        await this.docker.createNetwork({
+        const created = await this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
           Internal: true, // no route out: lab traffic stays on the lab's own network
@@ -112,6 +116,9 @@ export class DockerRuntime implements Runtime {
         } as Docker.NetworkCreateOptions);
         this.network = name;
         this.subnet = subnet;
+        // Docker names a bridge network's host interface br-<first 12 hex of its id>.
+        const warning = await this.firewall.install(`br-${created.id.slice(0, 12)}`, subnet.cidr, opts.runId, opts.keep ? KEPT : ownLease());
+        if (warning) opts.log(warning);
         return;
       } catch (e) {
         const msg = (e as Error).message;
@@ -158,7 +165,10 @@ export class DockerRuntime implements Runtime {
       Hostname: node.name,
       Image: image,
       Cmd: command,
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
+      // A submission's PATH has no reference apps on it (and their folder is hidden below).
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...(sandbox ? { PATH: SUBMISSION_PATH } : {}), ...env }).map(
+        ([k, v]) => `${k}=${v}`,
+      ),
       WorkingDir: WORKDIR,
       Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name },
       OpenStdin: true,
@@ -177,6 +187,8 @@ export class DockerRuntime implements Runtime {
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
           ? {
+              // The reference implementations are not the submission's to run or read.
+              Tmpfs: { [REFERENCE_APPS_DIR]: 'ro,size=4k,mode=0555' },
               CapDrop: ['ALL'],
               SecurityOpt: ['no-new-privileges'],
               Ulimits: [
@@ -195,7 +207,11 @@ export class DockerRuntime implements Runtime {
 
   async destroy(): Promise<void> {
     if (!this.opts) return;
-    await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
+    try {
+      await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
+    } finally {
+      await this.firewall.remove();
+    }
     this.network = undefined;
   }
 }
