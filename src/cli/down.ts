@@ -1,16 +1,25 @@
-import { LABEL_LAB } from '../runtime/docker/docker-labels.js';
+import { LABEL_LAB, LABEL_OWNER, LABEL_RUN } from '../runtime/docker/docker-labels.js';
+import { deleteRule, listLabRules } from '../runtime/docker/host-firewall.js';
+import { ownerTag } from '../runtime/run-lease.js';
 import { removeByLabel } from '../runtime/docker/docker-labels.js';
 import { listLabs, unregisterLab } from '../lab/lab-registry.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { maybeDocker } from './find-node.js';
 
 /** `lab down`: remove a kept lab's containers and network by label, or stop the local controller holding it. */
-export async function down(projectRoot: string, lab: string | undefined, opts: { all?: boolean }): Promise<number> {
+export async function down(projectRoot: string, lab: string | undefined, opts: { all?: boolean; everyone?: boolean }): Promise<number> {
   if (!lab && !opts.all) throw new UsageError('say which lab (./lab ps lists them), or --all');
+  if (opts.everyone && !opts.all) throw new UsageError('--everyone goes with --all');
   const docker = await maybeDocker();
   let removed = 0;
   if (docker) {
-    const r = await removeByLabel(docker, opts.all ? LABEL_LAB : `${LABEL_LAB}=${lab}`);
+    // --all: this user's labs of this project only; --everyone: every netlab lab on the engine.
+    const label = opts.all ? (opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`) : `${LABEL_LAB}=${lab}`;
+    const nets = await docker.listNetworks({ filters: JSON.stringify({ label: [label] }) });
+    const runIds = new Set(nets.map((n) => n.Labels?.[LABEL_RUN]).filter(Boolean));
+    const r = await removeByLabel(docker, label);
+    // Their host firewall rules go with them (a kept lab's rule stays until lab down).
+    for (const rule of await listLabRules()) if (runIds.has(rule.runId)) await deleteRule(rule.del);
     removed += r.containers + r.networks;
     if (r.containers || r.networks) process.stderr.write(`removed ${r.containers} containers and ${r.networks} networks\n`);
   }

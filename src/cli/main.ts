@@ -80,7 +80,8 @@ function program(setCode: (code: number) => void): Command {
   p.command('down')
     .description('tear down a kept lab (by name), or every netlab lab with --all')
     .argument('[lab]')
-    .option('--all', 'every lab netlab started on this machine')
+    .option('--all', "every lab this user started from this project")
+    .option('--everyone', 'with --all: every netlab lab on the engine, anyone\'s')
     .action(async (lab, o) => setCode(await verbs.down(projectRoot, lab, o)));
   p.command('ps')
     .description('list running labs and their nodes')

@@ -29,6 +29,10 @@ export const GRADING_BASE_REPOSITORY = 'netlab/grading-base';
 export const GRADING_USER = 'student';
 /** The grading user's uid (and gid), fixed so files put into containers can be owned by it. */
 export const GRADING_UID = 1000;
+/** Where the grading image keeps the reference apps; submission nodes get an empty read-only folder here (issue 16.3). */
+export const REFERENCE_APPS_DIR = '/opt/netlab';
+/** PATH for submission nodes: the system's only, no reference apps. */
+export const SUBMISSION_PATH = '/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin';
 /** The node binary's name in the build context. */
 export const NODE_CONTEXT_NAME = 'netlab-node';
 /** PATH in the grading image: the lab's apps first, then the system's. */

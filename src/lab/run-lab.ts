@@ -107,7 +107,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
 
   try {
     addresses = await timed('prepare', () =>
-      runtime.prepare(plan, { runId, runDir, signal, log: (m) => (reporter.info(m), log.info(m)), logger: log.child({ component: 'runtime' }) }),
+      runtime.prepare(plan, { runId, runDir, signal, keep: opts.keep, log: (m) => (reporter.info(m), log.info(m)), logger: log.child({ component: 'runtime' }) }),
     );
     Object.assign(phases, roundAll(runtime.phases));
     throwIfAborted(signal);
@@ -221,7 +221,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       wireSummary = await timed('wire', () => wire.close()).catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
       await timed('teardown', async () => {
         nodes.forEach((n) => n.closeTerminal());
-        await runtime.destroy();
+        // A tear-down that fails is recorded, never thrown: results.json is written whatever happens.
+        await runtime.destroy().catch((e: Error) => {
+          log.error({ err: e }, 'tear-down failed');
+          reporter.info(`tear-down failed: ${e.message}`);
+          error ??= { kind: e.name ?? 'Error', message: `tear-down failed: ${e.message}`, exitCode: exitCodeOf(e) };
+        });
       });
       unregisterLab(opts.projectRoot, plan.name, runId);
     } else {

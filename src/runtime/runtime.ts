@@ -61,6 +61,8 @@ export interface LabRuntimeOptions {
   log: (message: string) => void;
   /** The run's structured log (controller.log); runtimes and image builders log their details here. */
   logger: Logger;
+  /** The lab is kept running after the run (--keep): its lease says so, and the reaper leaves it. */
+  keep?: boolean;
 }
 
 /**

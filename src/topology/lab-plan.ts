@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 import { hostIndex, parseSubnet, type Subnet } from './address-plan.js';
 import type { SourceMap } from './load-topology.js';
 import { render, TemplateError } from './template.js';
@@ -123,7 +123,11 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
       env: Object.fromEntries(
         Object.entries({ ...(d.env ?? {}), ...(s.spec.env ?? {}) }).map(([k, v]) => [k, String(v)]),
       ),
-      files: Object.entries(files).map(([path, src]) => planFile(path, src, base, ctx, [...s.where, 'files', path])),
+      files: checkFileKeys(
+        Object.entries(files).map(([path, src]) => planFile(path, src, base, ctx, [...s.where, 'files', path])),
+        ctx,
+        [...s.where, 'files'],
+      ),
       limits: { ...(d.limits ?? {}), ...(s.spec.limits ?? {}) },
       ports: { ...(d.ports ?? {}), ...(s.spec.ports ?? {}) },
       ready: spec.ready,
@@ -148,16 +152,68 @@ export function usesStepKind(steps: unknown[], kind: string): boolean {
     return (k?.refs?.(step).children ?? []).some((c) => usesStepKind(c.steps, kind));
   });
 }
+/** Largest file a topology may place in a node (files: from:). */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 function planFile(path: string, src: string | { from: string; mode?: string }, base: string, ctx: PlanContext, where: PropertyKey[]): PlannedFile {
-  const rel = normalize(path);
-  if (isAbsolute(rel) || rel.startsWith('..')) throw ctx.map.error('a file path must stay inside the node folder', where);
+  const rel = normalize(path).replace(/\/+$/, '');
+  if (path.includes('\0') || rel === '' || rel === '.') throw ctx.map.error('a file path names a file inside the node folder (not empty, not ".")', where);
+  if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) throw ctx.map.error('a file path must stay inside the node folder', where);
   if (typeof src === 'string') return { path: rel, content: Buffer.from(src), mode: 0o644 };
+  return { path: rel, content: readSource(src.from, base, ctx, [...where, 'from']), mode: src.mode ? parseInt(src.mode, 8) : 0o644 };
+}
+
+/**
+ * A `from:` file: a regular file under the topology's folder (after symlinks), at most
+ * MAX_FILE_BYTES. Not /etc/passwd, not /dev/zero, not a FIFO (which would block forever).
+ */
+function readSource(from: string, base: string, ctx: PlanContext, where: PropertyKey[]): Buffer {
+  let real: string;
   try {
-    return { path: rel, content: readFileSync(resolve(base, src.from)), mode: src.mode ? parseInt(src.mode, 8) : 0o644 };
+    real = realpathSync(resolve(base, from));
   } catch (e) {
-    throw ctx.map.error(`cannot read ${src.from}: ${(e as NodeJS.ErrnoException).code ?? e}`, [...where, 'from']);
+    throw ctx.map.error(`cannot read ${from}: ${(e as NodeJS.ErrnoException).code ?? e}`, where);
   }
+  const inside = relative(realpathSync(base), real);
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+    throw ctx.map.error(`${from} is outside the topology's folder (files are taken from beside the topology only)`, where);
+  }
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw ctx.map.error(`cannot read ${from}: ${(e as NodeJS.ErrnoException).code ?? e}`, where);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw ctx.map.error(`${from} is not a regular file`, where);
+    if (st.size > MAX_FILE_BYTES) throw ctx.map.error(`${from} is ${st.size} bytes; at most ${MAX_FILE_BYTES} bytes can be placed in a node`, where);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Two files where one is the other's folder (x and x/y), or the same path twice after normalising, cannot both be made. */
+function checkFileKeys(files: PlannedFile[], ctx: PlanContext, where: PropertyKey[]): PlannedFile[] {
+  const paths = new Set(files.map((f) => f.path));
+  for (const f of files) {
+    const parts = f.path.split(sep);
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join(sep);
+      if (paths.has(dir)) throw ctx.map.error(`"${dir}" is a file, so "${f.path}" cannot be made inside it`, [...where, f.path]);
+    }
+  }
+  if (paths.size !== files.length) throw ctx.map.error('two keys name the same file', where);
+  return files;
 }
 
 /** The names a node's command and env may use, given each node's address. */
@@ -186,6 +242,15 @@ export function renderNode(plan: LabPlan, node: NodePlan, addressOf: (n: NodePla
 
 function checkTemplates(plan: LabPlan, ctx: PlanContext): void {
   for (const n of plan.nodes) {
+    const scope = templateScope(plan, (m) => `192.0.2.${m.host % 256}`, n);
+    for (const [k, v] of Object.entries(n.env)) {
+      try {
+        render(v, scope);
+      } catch (e) {
+        if (e instanceof TemplateError) throw ctx.map.error(`node "${n.name}": ${e.message}`, [...n.where, 'env', k]);
+        throw e;
+      }
+    }
     try {
       renderNode(plan, n, (m) => `192.0.2.${m.host % 256}`);
     } catch (e) {
@@ -211,10 +276,21 @@ function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
       throw ctx.map.error(`${e instanceof UnsafePatternError ? 'unsafe' : 'not a valid'} regular expression: ${(e as Error).message}`, [...n.where, 'ready', 'output']);
     }
   }
+  const scenarioNames = new Set<string>();
+  plan.scenarios.forEach((s, i) => {
+    if (scenarioNames.has(s.name)) throw ctx.scenarioMap.error(`duplicate scenario name "${s.name}" (each is scored on its own)`, [...ctx.scenarioRoot, i, 'name']);
+    scenarioNames.add(s.name);
+  });
   const visit = (steps: unknown[], path: PropertyKey[]) => {
     steps.forEach((raw, i) => {
       const step = raw as Record<string, unknown>;
       const here = [...path, i];
+      for (const [key, value] of Object.entries(step)) {
+        if (typeof value !== 'string') continue;
+        for (const m of value.matchAll(/\{\{\s*nodes\.([a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*?)\.(?:ip|name|ports|host|index)\b/g)) {
+          if (!names.has(m[1])) throw ctx.scenarioMap.error(`{{ nodes.${m[1]} }}: no node named "${m[1]}" (nodes: ${[...names].join(', ')})`, [...here, key]);
+        }
+      }
       const refs = stepKindOf(step)?.refs?.(step) ?? {};
       for (const p of refs.patterns ?? []) {
         if (typeof p.text !== 'string' || p.text.includes('{{')) continue;

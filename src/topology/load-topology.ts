@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Document, LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { planLab, type LabPlan } from './lab-plan.js';
 import { TopologyError } from './topology-error.js';
@@ -46,12 +46,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function parseYaml(file: string): { data: unknown; map: SourceMap } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new TopologyError(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
   }
+  if (bytes.length > MAX_TOPOLOGY_BYTES) throw new TopologyError(`the file is ${bytes.length} bytes; a topology is at most ${MAX_TOPOLOGY_BYTES}`, file);
+  const text = utf8(bytes, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const bad = doc.errors[0];
@@ -59,7 +61,46 @@ function parseYaml(file: string): { data: unknown; map: SourceMap } {
     const line = bad.linePos?.[0]?.line ?? lines.linePos(bad.pos[0]).line;
     throw new TopologyError(`malformed YAML: ${bad.message.split('\n')[0]}`, file, line);
   }
-  return { data: doc.toJS(), map: new SourceMap(file, doc, lines) };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    // yaml refuses an alias bomb (aliases expanding into aliases); say where the aliases are.
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_k, node) {
+        if (isAlias(node) && node.range) line ??= lines.linePos(node.range[0]).line;
+      },
+    });
+    throw new TopologyError(`too many YAML aliases (${(e as Error).message}); at most ${MAX_ALIASES} expansions`, file, line);
+  }
+  return { data, map: new SourceMap(file, doc, lines) };
+}
+
+const MAX_TOPOLOGY_BYTES = 4 * 1024 * 1024;
+const MAX_ALIASES = 200;
+
+/** The file as UTF-8; invalid bytes are refused with their line, never silently replaced. */
+function utf8(bytes: Buffer, file: string): string {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a) {
+        try {
+          strict.decode(bytes.subarray(start, i));
+        } catch {
+          break;
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    throw new TopologyError('not valid UTF-8 (save the file as UTF-8)', file, line);
+  }
 }
 
 function firstIssue(error: z.ZodError, map: SourceMap, prefix: PropertyKey[] = []): TopologyError {

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { durationMs } from './duration.js';
+
+/** The longest duration a topology may give: beyond it timers overflow (2^31 ms) and nothing useful waits that long. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
 
 /**
  * The zod pieces topology files and step kinds share. Kept apart from topology-schema.ts
@@ -9,10 +13,14 @@ import { z } from 'zod';
 /** "10s", "500ms", "2m", "1.5s", or a number of seconds. */
 export const Duration = z
   .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as 500ms, 10s or 2m')])
+  .refine((v) => withinCap(v), 'a duration of at most 24h')
   .describe('A duration: a number of seconds, or a string such as 500ms, 10s, 2m');
 
 /** Text in which {{ ... }} templates are filled in before use. */
-export const TemplateString = z.string().describe('Text; {{ server.ip }}, {{ nodes.NAME.ip }}, {{ self.ip }}, {{ vars.X }} are replaced');
+export const TemplateString = z
+  .string()
+  .refine((s) => !s.includes('\0'), 'contains a NUL byte (a program cannot receive it)')
+  .describe('Text; {{ server.ip }}, {{ nodes.NAME.ip }}, {{ self.ip }}, {{ vars.X }} are replaced');
 
 /** One node name or a list of them (start, stop, kill, restart, discard). */
 export const NodeList = z.union([TemplateString, z.array(TemplateString)]);
@@ -35,3 +43,12 @@ export const stepNode = {
 export const stepNodeOptional = {
   node: TemplateString.optional().describe('Accepted for old files; the listed nodes are the ones acted on'),
 };
+
+/** True unless the value is a duration over MAX_DURATION_MS (a malformed one is the regex's to report). */
+function withinCap(v: unknown): boolean {
+  try {
+    return durationMs(v as string | number, 0) <= MAX_DURATION_MS;
+  } catch {
+    return true;
+  }
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Step, stepJsonSchemas } from '../scenario/steps/step-registry.js';
 import { Duration, TemplateString } from './step-fields.js';
+import { parseSize } from './size.js';
 
 /**
  * The topology file, described once with zod: the same description validates files
@@ -9,6 +10,9 @@ import { Duration, TemplateString } from './step-fields.js';
  */
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** Docker's smallest memory limit. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export { Duration } from './step-fields.js';
 
@@ -25,10 +29,12 @@ export const Limits = z
     memory: z
       .string()
       .regex(/^\d+(k|m|g)?$/i, 'a size such as 256m or 1g')
+      .refine((s) => !/^\d+(k|m|g)?$/i.test(s) || parseSize(s) >= MIN_MEMORY, 'at least 6m (the engine refuses less; 0 would mean no limit)')
+      .refine((s) => !/^\d+(k|m|g)?$/i.test(s) || parseSize(s) <= 64 * 1024 ** 3, 'at most 64g')
       .optional()
       .describe('Memory limit, e.g. 256m'),
-    cpus: z.number().positive().max(64).optional().describe('CPU share, e.g. 0.5'),
-    pids: z.number().int().positive().optional().describe('Maximum number of processes/threads'),
+    cpus: z.number().min(0.01, 'at least 0.01').max(64).optional().describe('CPU share, e.g. 0.5'),
+    pids: z.number().int().min(1).max(32768).optional().describe('Maximum number of processes/threads'),
   })
   .describe('Resource limits (enforced by the docker runtime)');
 
@@ -48,7 +54,7 @@ export const Ready = z
 const nodeFields = {
   image: z.string().min(1).optional().describe('Container image (docker runtime). Default: the lab image "netlab"'),
   command: z.array(TemplateString).min(1).optional().describe('Program and arguments, e.g. [bluetrace-server, "4000", "60"]'),
-  env: z.record(z.string(), z.union([TemplateString, z.number(), z.boolean()])).optional().describe('Environment variables'),
+  env: z.record(z.string().regex(ENV_NAME, 'an environment variable name: letters, digits, _'), z.union([TemplateString, z.number(), z.boolean()])).optional().describe('Environment variables'),
   files: z.record(z.string(), FileSource).optional().describe("Files placed in the node's working folder before it starts"),
   limits: Limits.optional(),
   ports: z
@@ -119,7 +125,14 @@ export const Topology = z.strictObject({
   description: z.string().optional(),
   network: z
     .strictObject({
-      subnet: z.cidrv4().optional().describe('IPv4 subnet; default: a free 10.77.x.0/24'),
+      subnet: z
+        .cidrv4()
+        .refine((c) => {
+          const p = Number(c.split('/')[1]);
+          return p >= 8 && p <= 29;
+        }, 'a subnet from /8 to /29 (a /30 or smaller leaves no room for a lab)')
+        .optional()
+        .describe('IPv4 subnet; default: a free 10.77.x.0/24'),
     })
     .optional(),
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Values for templates: {{ vars.X }}'),

@@ -4,6 +4,10 @@ import type Docker from 'dockerode';
 export const LABEL_LAB = 'netlab.lab';
 export const LABEL_RUN = 'netlab.run';
 export const LABEL_NODE = 'netlab.node';
+/** The controller that owns a run (run-lease.ts), or "kept" for a lab left running on purpose. */
+export const LABEL_LEASE = 'netlab.lease';
+/** Who started it: uid and project (run-lease.ts ownerTag); `lab down --all` removes only its own. */
+export const LABEL_OWNER = 'netlab.owner';
 
 /**
  * Remove every container, then every network, carrying the label (e.g. "netlab.run=ab12cd34").
@@ -23,15 +27,27 @@ export async function removeByLabel(docker: Docker, label: string): Promise<{ co
     ),
   );
   const networks = await docker.listNetworks({ filters });
-  await Promise.all(
-    networks.map((n) =>
-      docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw e;
-        }),
-    ),
-  );
+  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));
   return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * Remove a network, riding out the engine's 403 "has active endpoints" while containers
+ * are still going (seen at 50+ nodes): disconnect what is left, by force, and try again.
+ */
+export async function removeNetwork(docker: Docker, id: string, attempts = 8): Promise<void> {
+  const net = docker.getNetwork(id);
+  for (let i = 1; ; i++) {
+    try {
+      await net.remove();
+      return;
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code === 404) return;
+      if (code !== 403 || i >= attempts) throw e;
+      const info = (await net.inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
+      await Promise.all(Object.keys(info?.Containers ?? {}).map((c) => net.disconnect({ Container: c, Force: true }).catch(() => undefined)));
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
 }

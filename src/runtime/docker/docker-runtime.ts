@@ -6,10 +6,12 @@ import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
-import { ensureGradingImage } from '../../images/grading-image.js';
+import { ensureGradingImage, REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
-import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
+import { HostFirewall, reapFirewall } from './host-firewall.js';
 
 /** Where a node with a movable clock finds libfaketime and its offset file. */
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
@@ -40,6 +42,7 @@ export class DockerRuntime implements Runtime {
   private subnet?: Subnet;
   private images = new Map<string, string>();
   private clockLibs?: { fix: string; faketime: string };
+  private readonly firewall = new HostFirewall();
 
   constructor(
     private readonly docker: Docker,
@@ -50,6 +53,7 @@ export class DockerRuntime implements Runtime {
     this.opts = opts;
     this.plan = plan;
     if (plan.nodes.some((n) => n.clock)) this.clockLibs = clockLibraries(this.projectRoot);
+    await this.reap(opts);
     const t0 = performance.now();
     const own = (aliases: string[], build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
       plan.nodes.some((n) => aliases.includes(n.image ?? LAB_IMAGE_ALIAS))
@@ -83,9 +87,31 @@ export class DockerRuntime implements Runtime {
     return new Map(plan.nodes.map((n) => [n.name, hostAddress(this.subnet!, n.host)]));
   }
 
+  /** Labels of everything this run creates: lab, run, lease and owner. */
+  private labels(plan: LabPlan, opts: LabRuntimeOptions): Record<string, string> {
+    return { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_LEASE]: opts.keep ? KEPT : ownLease(), [LABEL_OWNER]: ownerTag(this.projectRoot) };
+  }
+
+  /** Remove containers and networks of runs whose controller died (SIGKILL, a crash): the next lab up cleans up. */
+  private async reap(opts: LabRuntimeOptions): Promise<void> {
+    const filters = JSON.stringify({ label: [LABEL_LEASE] });
+    const [containers, networks] = await Promise.all([this.docker.listContainers({ all: true, filters }), this.docker.listNetworks({ filters })]);
+    const dead = new Set<string>();
+    for (const x of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
+      const lease = x[LABEL_LEASE];
+      if (lease && x[LABEL_RUN] && x[LABEL_RUN] !== opts.runId && !leaseAlive(lease)) dead.add(x[LABEL_RUN]);
+    }
+    for (const run of dead) {
+      const r = await removeByLabel(this.docker, `${LABEL_RUN}=${run}`).catch(() => ({ containers: 0, networks: 0 }));
+      opts.log(`reaped run ${run} (its controller is gone): ${r.containers} containers, ${r.networks} networks`);
+    }
+    const rules = await reapFirewall();
+    if (rules) opts.log(`reaped ${rules} host firewall rules of runs whose controller is gone`);
+  }
+
   private async createNetwork(plan: LabPlan, opts: LabRuntimeOptions): Promise<void> {
     const name = `netlab-${plan.name}-${opts.runId}`;
-    const labels = { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId };
+    const labels = this.labels(plan, opts);
     const candidates = plan.subnet ? [plan.subnet] : autoSubnets(plan.name);
     const inUse = await this.usedSubnets();
     for (const subnet of candidates) {
@@ -106,6 +132,9 @@ export class DockerRuntime implements Runtime {
         this.network = name;
         this.networkId = created.id;
         this.subnet = subnet;
+        // Docker names a bridge network's host interface br-<first 12 hex of its id>.
+        const warning = await this.firewall.install(`br-${created.id.slice(0, 12)}`, subnet.cidr, opts.runId, opts.keep ? KEPT : ownLease());
+        if (warning) opts.log(warning);
         return;
       } catch (e) {
         const msg = (e as Error).message;
@@ -158,9 +187,12 @@ export class DockerRuntime implements Runtime {
       Hostname: node.name,
       Image: image,
       Cmd: command,
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env, ...clockVars }).map(([k, v]) => `${k}=${v}`),
+      // A submission's PATH has no reference apps on it (and their folder is hidden below).
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...(sandbox ? { PATH: SUBMISSION_PATH } : {}), ...env, ...clockVars }).map(
+        ([k, v]) => `${k}=${v}`,
+      ),
       WorkingDir: WORKDIR,
-      Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
+      Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name },
       OpenStdin: true,
       StdinOnce: false,
       AttachStdin: true,
@@ -178,6 +210,8 @@ export class DockerRuntime implements Runtime {
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
           ? {
+              // The reference implementations are not the submission's to run or read.
+              Tmpfs: { [REFERENCE_APPS_DIR]: 'ro,size=4k,mode=0555' },
               CapDrop: ['ALL'],
               SecurityOpt: ['no-new-privileges'],
               Ulimits: [
@@ -207,7 +241,11 @@ export class DockerRuntime implements Runtime {
 
   async destroy(): Promise<void> {
     if (!this.opts) return;
-    await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
+    try {
+      await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
+    } finally {
+      await this.firewall.remove();
+    }
     this.network = undefined;
   }
 }

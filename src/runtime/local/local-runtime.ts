@@ -1,3 +1,4 @@
+import { leaseAlive, leasedProcesses, ownLease } from '../run-lease.js';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,8 @@ export class LocalRuntime implements Runtime {
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
     this.opts = opts;
     const t0 = performance.now();
+    const reaped = reapLocal();
+    if (reaped) opts.log(`reaped ${reaped} processes left by lab runs whose controller died`);
     this.block = reserveBlock(opts.runId);
     const shim = bindShim(this.projectRoot);
     this.shim = shim.path;
@@ -73,6 +76,9 @@ export class LocalRuntime implements Runtime {
       TERM: 'dumb',
       PYTHONUNBUFFERED: '1',
       NETLAB_NODE_NAME: node.name,
+      // The run's lease: tear-down finds every process of this run by it, even one that left
+      // the node's process group (setsid), and the next lab up reaps a dead controller's.
+      [LEASE_ENV]: `${ownLease()}:${opts.runId}`,
       NETLAB_NODE_ADDRESS: address,
       NODE_OPTIONS: `--import=${preload}`,
       ...(this.shim ? { LD_PRELOAD: this.shim } : {}),
@@ -99,6 +105,8 @@ export class LocalRuntime implements Runtime {
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill().catch(() => undefined)));
     this.nodes = [];
+    // Whatever escaped the process groups (setsid, double fork) still carries the run's lease.
+    if (this.opts) killLeased((lease) => lease.endsWith(`:${this.opts!.runId}`));
     if (this.block !== undefined) {
       rmSync(join(LOCK_DIR, `${this.block}.lock`), { force: true });
       this.block = undefined;
@@ -144,4 +152,27 @@ async function assertPortFree(address: string, port: number, node: string): Prom
     );
     s.listen(port, address, () => s.close(() => resolve()));
   });
+}
+
+/** The environment variable that carries a local node's lease (run-lease.ts) and run id. */
+export const LEASE_ENV = 'NETLAB_LEASE';
+
+/** SIGKILL every process whose lease matches; returns how many. */
+function killLeased(match: (lease: string) => boolean): number {
+  let n = 0;
+  for (const p of leasedProcesses(LEASE_ENV)) {
+    if (p.pid === process.pid || !match(p.lease)) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+      n++;
+    } catch {
+      /* gone already */
+    }
+  }
+  return n;
+}
+
+/** Processes of local runs whose controller is dead (SIGKILLed lab up): end them. */
+function reapLocal(): number {
+  return killLeased((lease) => !leaseAlive(lease.slice(0, lease.lastIndexOf(':'))));
 }

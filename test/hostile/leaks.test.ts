@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from '../helpers/lab-cli.js';
+import { leasedProcesses } from '../../src/runtime/run-lease.js';
+import { LEASE_ENV } from '../../src/runtime/local/local-runtime.js';
+import { removeNetwork } from '../../src/runtime/docker/docker-labels.js';
+import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
+import { loadTopology } from '../../src/topology/load-topology.js';
+import { FakeRuntime } from './fake-runtime.js';
+
+// Issue 16, findings 5 and 11: nothing of a run outlives it, and tear-down problems never lose results.
+const fixture = (f: string) => join(ROOT, 'test/fixtures/hostile', f);
+const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-leaks-'));
+const ofController = (pid: number) => leasedProcesses(LEASE_ENV).filter((p) => p.lease.split(':')[1] === String(pid));
+const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
+
+describe('local runtime', () => {
+  it('a setsid grandchild ends with the tear-down', async () => {
+    const lab = startLab(['up', fixture('escape.yaml'), '--runtime', 'local', '--runs', runs]);
+    const run = await lab.done;
+    expect(run.code, run.stderr.slice(-1000)).toBe(0);
+    expect(ofController(lab.child.pid!)).toEqual([]);
+  });
+
+  it("after SIGKILL of lab up, the next lab up reaps the dead run's processes", async () => {
+    const lab = startLab(['up', fixture('waits.yaml'), '--runtime', 'local', '--runs', runs]);
+    await waitForStderr(lab, /✓ .*expect \/waiting\//);
+    lab.child.kill('SIGKILL');
+    await lab.done;
+    expect(ofController(lab.child.pid!).length).toBeGreaterThan(0); // the node outlived its controller
+    const next = await runLabCli(['up', fixture('escape.yaml'), '--runtime', 'local', '--runs', runs]);
+    expect(next.stderr).toMatch(/reaped \d+ processes/);
+    expect(ofController(lab.child.pid!)).toEqual([]);
+  });
+});
+
+describe('tear-down faults', () => {
+  it('a tear-down that throws still writes results.json, with the error', async () => {
+    const plan = loadTopology(fixture('waits.yaml'));
+    plan.scenarios = [];
+    const rt = new FakeRuntime({ destroy: async () => Promise.reject(new Error('network has active endpoints')) });
+    const res = await runLab({ plan, runtime: rt, projectRoot: runs, runsDir: join(runs, 'fake'), signal: new AbortController().signal, reporter: quiet });
+    expect(res.status).toBe('error');
+    expect(res.error?.message).toMatch(/tear-down failed: network has active endpoints/);
+    expect(readResults(res.runDir).status).toBe('error');
+  });
+
+  it('removing a network rides out 403 "active endpoints": disconnects and retries', async () => {
+    let tries = 0;
+    const disconnected: string[] = [];
+    const net = {
+      remove: async () => {
+        if (++tries < 3) throw Object.assign(new Error('network has active endpoints'), { statusCode: 403 });
+      },
+      inspect: async () => ({ Containers: { c1: {}, c2: {} } }),
+      disconnect: async (o: { Container: string }) => void disconnected.push(o.Container),
+    };
+    await removeNetwork({ getNetwork: () => net } as unknown as Docker, 'n1');
+    expect(tries).toBe(3);
+    expect(disconnected).toEqual(['c1', 'c2', 'c1', 'c2']);
+  });
+});
+
+describeDocker('docker runtime', () => {
+  const docker = new Docker();
+  it("after SIGKILL of lab up, the next lab up reaps the dead run's containers and network", async () => {
+    const lab = startLab(['up', fixture('waits.yaml'), '--runtime', 'docker', '--runs', runs]);
+    await waitForStderr(lab, /✓ .*expect \/waiting\//, 240_000);
+    const filters = JSON.stringify({ label: [`netlab.lease`] });
+    const mine = (await docker.listContainers({ all: true, filters })).filter((c) => c.Labels['netlab.lease'].split(':')[1] === String(lab.child.pid));
+    expect(mine.length).toBe(1);
+    const run = mine[0].Labels['netlab.run'];
+    lab.child.kill('SIGKILL');
+    await lab.done;
+    expect(await leftovers({ run })).toBe(2); // the container and the network stay behind
+    // The next lab up reuses the fixed subnet: possible only once the dead run is reaped.
+    const next = startLab(['up', fixture('waits.yaml'), '--runtime', 'docker', '--runs', runs]);
+    await waitForStderr(next, /✓ .*expect \/waiting\//, 240_000);
+    expect(next.stderrSoFar()).toMatch(new RegExp(`reaped run ${run}`));
+    expect(await leftovers({ run })).toBe(0);
+    next.child.kill('SIGINT');
+    const done = await next.done;
+    expect(done.code).toBe(130);
+    expect(readResults(runDirOf(done)).status).toBe('interrupted');
+  });
+
+  it("lab down --all leaves other users' and projects' labs alone", async () => {
+    const other = await docker.createNetwork({ Name: `netlab-other-${process.pid}`, Internal: true, Labels: { 'netlab.lab': 'other', 'netlab.run': `o${process.pid}`, 'netlab.owner': '99999:feedfacecafe' } });
+    try {
+      const run = await runLabCli(['down', '--all']);
+      expect(run.code).toBe(0);
+      expect((await other.inspect()).Name).toBe(`netlab-other-${process.pid}`);
+    } finally {
+      await other.remove();
+    }
+  });
+});
