@@ -149,7 +149,7 @@ export class LabWire {
     }
     if (this.capture) {
       const s = await this.capture.stop();
-      this.summary.capture = { file: 'capture.pcap', bytes: s.bytes, packets: s.packets, ...(s.capped ? { capped: s.capped } : {}) };
+      this.summary.capture = { file: 'capture.pcap', bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
       if (s.capped) this.summary.note = s.capped;
       try {
         this.summary.sequence = this.writeDiagrams();

@@ -109,7 +109,9 @@ function summarise(drafts: Draft[], over: number): WireEvent[] {
     if (!d.group) continue;
     const k = `${d.from}>${d.to}:${d.group}`;
     let run = open.get(k);
-    if (!run || d.ts - run[run.length - 1].ts > 1) {
+    // A pause of over a second, or a partition beginning or ending, starts a new run.
+    const dropped = (x: Draft) => x.lost?.startsWith('dropped') ?? false;
+    if (!run || d.ts - run[run.length - 1].ts > 1 || dropped(run[run.length - 1]) !== dropped(d)) {
       run = [];
       runs.push(run);
       open.set(k, run);
