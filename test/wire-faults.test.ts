@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, listRunDirs, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
 import { readPcap } from '../src/wire/pcap-reader.js';
 import { packetsOf } from '../src/wire/capture.js';
+import { netemSupport } from '../src/wire/kernel-features.js';
 
 const fixture = join(ROOT, 'test', 'fixtures', 'wire-faults.yaml');
 const root = process.getuid?.() === 0;
@@ -90,6 +91,19 @@ function suite(runtime: 'local' | 'docker') {
     expect(listRunDirs(runs).length).toBe(before);
   });
 }
+
+describeWire('delay and jitter without netem', () => {
+  it.skipIf(root && netemSupport().ok)('are refused by lab validate and at start, naming the missing kernel feature; never run without the delay', async () => {
+    const file = join(ROOT, 'test', 'fixtures', 'wire-delay.yaml');
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-wire-delay-'));
+    for (const args of [['validate', file], ['up', file, '--runtime', 'local', '--runs', runs]]) {
+      const run = await runLabCli(args);
+      expect(run.code, args[0]).toBe(2);
+      expect(run.stderr).toMatch(/scenario "delayed" step 1 \(delay\) needs the kernel's netem qdisc .*no netem qdisc \(sch_netem/);
+    }
+    expect(listRunDirs(runs)).toEqual([]);
+  });
+});
 
 describeWire('wire and faults, local runtime', () => suite('local'));
 describeDocker('wire and faults, docker runtime', () => (canRun || process.env.CI ? suite('docker') : it.skip('needs root and tcpdump', () => undefined)));
