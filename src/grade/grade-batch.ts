@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { LabReporter } from '../lab/run-lab.js';
 import { gradescopeResults } from '../report/gradescope-results.js';
 import { gradeReport } from '../report/grade-report.js';
@@ -20,7 +20,7 @@ export async function gradeInto(opts: Omit<GradeOptions, 'outDir'> & { outRoot: 
   const outDir = join(opts.outRoot, name);
   mkdirSync(outDir, { recursive: true });
   const g = await gradeSubmission({ ...opts, outDir });
-  writeAtomic(join(outDir, 'report.md'), gradeReport(g));
+  writeAtomic(join(outDir, 'report.md'), gradeReport(g) + wireSection(g, outDir));
   writeAtomic(
     join(outDir, 'junit.xml'),
     junitXml(`${opts.plan.name}.${name}`, g.scenarios.map((s) => ({ ...s, name: g.roles.length > 1 ? `${s.role}: ${s.name}` : s.name }))),
@@ -83,4 +83,20 @@ export async function gradeBatch(
     writeAtomic(join(opts.outRoot, SHARD_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   }
   return grades;
+}
+
+/**
+ * The sequence diagrams of each run (runs/<run>/sequence.md, from its capture.pcap), for
+ * report.md: a student sees what crossed the wire, scenario by scenario.
+ */
+function wireSection(g: SubmissionGrade, outDir: string): string {
+  const parts: string[] = [];
+  for (const r of g.runs) {
+    if (!r.runDir) continue;
+    const file = join(r.runDir, 'sequence.md');
+    if (!existsSync(file)) continue;
+    const body = readFileSync(file, 'utf8').split('\n').slice(1).join('\n').replace(/^## /gm, '### ').trim();
+    parts.push(`## On the wire (${r.role}; ${relative(outDir, r.runDir)}/capture.pcap)`, '', body.replace(/\]\((sequence-\d+\.svg)\)/g, `](${relative(outDir, r.runDir)}/$1)`), '');
+  }
+  return parts.length ? `\n${parts.join('\n')}\n` : '';
 }

@@ -13,6 +13,7 @@ import type { FaultSpec } from '../wire/fault-spec.js';
 import { netemSupport } from '../wire/kernel-features.js';
 import type { IpPacket } from '../wire/ip-packet.js';
 import { tcpFlows } from '../wire/tcp-flows.js';
+import { printable } from '../wire/decoded-message.js';
 import { wireEvents } from '../wire/wire-events.js';
 import { sequenceMermaid } from '../wire/sequence-mermaid.js';
 import { sequenceSvg } from '../wire/sequence-svg.js';
@@ -149,7 +150,7 @@ export class LabWire {
     }
     if (this.capture) {
       const s = await this.capture.stop();
-      this.summary.capture = { file: 'capture.pcap', bytes: s.bytes, packets: s.packets, ...(s.capped ? { capped: s.capped } : {}) };
+      this.summary.capture = { file: 'capture.pcap', bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
       if (s.capped) this.summary.note = s.capped;
       try {
         this.summary.sequence = this.writeDiagrams();
@@ -185,8 +186,8 @@ export class LabWire {
 
 /** Count what a query matches: UDP datagrams, or TCP packets; with contains, occurrences in each datagram or in the reassembled stream. */
 export function countMatches(q: WireQuery, between: IpPacket[], all: IpPacket[], src: string, dst: string): WireCount {
-  const show = (b: Buffer) => JSON.stringify(b.toString('latin1', 0, 60));
-  if (q.contains === undefined) return { matches: between.length, packets: between.length, sample: between.slice(0, 3).map((p) => `${p.payload.length} B ${show(p.payload)}`) };
+  const show = (b: Buffer) => printable(b, 40);
+  if (q.contains === undefined) return { matches: between.length, packets: between.length, sample: between.slice(0, 3).map((p) => show(p.payload)) };
   const needle = Buffer.from(q.contains, 'utf8');
   if (q.proto === 'udp') {
     const hits = between.filter((p) => p.payload.includes(needle));

@@ -53,7 +53,7 @@ export interface LabResults {
 /** The run's evidence on the wire: the capture file and the faults put in and taken out. */
 export interface WireSummary {
   /** runs/<run>/capture.pcap, its size and packet count; absent when capture was off (note says why). */
-  capture?: { file: string; bytes: number; packets: number; capped?: string };
+  capture?: { file: string; bytes: number; packets: number; droppedByKernel?: number; capped?: string };
   note?: string;
   /** runs/<run>/sequence.md (Mermaid) and the SVGs beside it. */
   sequence?: string[];

@@ -19,6 +19,8 @@ export interface CaptureSummary {
   packets: number;
   /** Set when the size cap stopped the capture early. */
   capped?: string;
+  /** Packets the kernel dropped before tcpdump read them (tcpdump's own count at exit). */
+  droppedByKernel?: number;
 }
 
 /** Port of the sync marker datagrams (discard); they are left out of diagrams and checks. */
@@ -70,7 +72,7 @@ export class Capture {
   }
 
   static async start(tcpdump: string, target: CaptureTarget, file: string, maxBytes: number, signal?: AbortSignal): Promise<Capture> {
-    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-n', '-p', '-s', '0', '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-B', '16384', '-n', '-p', '-s', '0', '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);
     proc.once('exit', () => process.removeListener('exit', killOnExit));
@@ -89,8 +91,12 @@ export class Capture {
       proc.once('error', (e) => reject(new CaptureError(`cannot run ${tcpdump}: ${e.message}`)));
       proc.once('exit', (code) => reject(new CaptureError(`tcpdump on ${target.iface} exited (${code}) before capturing: ${err.trim().split('\n').pop()}`)));
     });
-    return new Capture(proc, file, target, maxBytes);
+    const c = new Capture(proc, file, target, maxBytes);
+    proc.stderr!.on('data', (b: Buffer) => (c.stderr += b.toString()));
+    return c;
   }
+
+  private stderr = '';
 
   size(): number {
     try {
@@ -152,7 +158,8 @@ export class Capture {
     } catch {
       /* an empty or unreadable file: counted as none */
     }
-    return { bytes: this.size(), packets, capped: this.capped };
+    const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
+    return { bytes: this.size(), packets, capped: this.capped, ...(dropped ? { droppedByKernel: Number(dropped[1]) } : {}) };
   }
 }
 

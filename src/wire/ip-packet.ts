@@ -31,10 +31,10 @@ function ipOffset(linkType: number, d: Buffer): number | undefined {
       }
       return type === 0x0800 ? o : undefined;
     }
-    case 113: // Linux cooked (tcpdump -i any)
-      return d.length >= 16 && d.readUInt16BE(14) === 0x0800 ? 16 : undefined;
+    case 113: // Linux cooked (tcpdump -i any): a copy going out of an interface (type 4) is the second sighting of a packet
+      return d.length >= 16 && d.readUInt16BE(14) === 0x0800 && d.readUInt16BE(0) !== 4 ? 16 : undefined;
     case 276: // Linux cooked v2
-      return d.length >= 20 && d.readUInt16BE(0) === 0x0800 ? 20 : undefined;
+      return d.length >= 20 && d.readUInt16BE(0) === 0x0800 && d[10] !== 4 ? 20 : undefined;
     case 0: // BSD loopback: 4-byte family in host order
       return d.length >= 4 && (d.readUInt32LE(0) === 2 || d.readUInt32BE(0) === 2) ? 4 : undefined;
     case 12:

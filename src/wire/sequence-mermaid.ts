@@ -18,7 +18,8 @@ export function sequenceMermaid(events: WireEvent[], participants: string[], max
   for (const p of [...participants.filter((p) => events.some((e) => e.from === p || e.to === p)), ...extra]) lines.push(`  participant ${id(p)}${id(p) !== p ? ` as ${p}` : ''}`);
   const t0 = events[0]?.ts ?? 0;
   for (const e of events.slice(0, maxArrows)) {
-    const arrow = e.lost ? (e.proto === 'udp' ? '--x' : '-x') : e.proto === 'udp' ? '-)' : '->>';
+    const crossed = e.lost !== undefined && (e.lostCount ?? e.count) >= e.count;
+    const arrow = crossed ? (e.proto === 'udp' ? '--x' : '-x') : e.proto === 'udp' ? '-)' : '->>';
     const lost = e.lost ? ` ✗ ${e.lost}` : '';
     lines.push(`  ${id(e.from)}${arrow}${id(e.to)}: ${escapeLabel(`${(e.ts - t0).toFixed(3)}s ${e.proto.toUpperCase()} ${e.label}${lost}`)}`);
   }

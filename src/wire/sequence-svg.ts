@@ -32,11 +32,12 @@ export function sequenceSvg(events: WireEvent[], participants: string[], maxArro
   shown.forEach((e, i) => {
     const y = TOP + i * ROW + ROW / 2;
     const [x1, x2] = [x(e.from), x(e.to)];
+    const crossed = e.lost !== undefined && (e.lostCount ?? e.count) >= e.count;
     const colour = e.lost ? '#c22' : '#333';
     const dash = e.proto === 'udp' ? ' stroke-dasharray="6 3"' : '';
     const label = `${(e.ts - t0).toFixed(3)}s ${e.label}${e.lost ? ` ✗ ${e.lost}` : ''}`;
     out.push(`<text x="${(x1 + x2) / 2}" y="${y - 4}" text-anchor="middle" fill="${colour}">${esc(label.length > 70 ? label.slice(0, 69) + '…' : label)}</text>`);
-    if (e.lost) {
+    if (crossed) {
       const xe = x1 + (x2 - x1) * 0.8;
       out.push(`<line x1="${x1}" y1="${y}" x2="${xe}" y2="${y}" stroke="${colour}"${dash}/>`);
       out.push(`<path d="M${xe - 5},${y - 5} L${xe + 5},${y + 5} M${xe - 5},${y + 5} L${xe + 5},${y - 5}" stroke="${colour}" stroke-width="2"/>`);

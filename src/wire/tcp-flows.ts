@@ -5,7 +5,7 @@ export interface FlowEvent {
   ts: number;
   /** c2s: from the side that opened the connection. */
   dir: 'c2s' | 's2c';
-  kind: 'open' | 'close' | 'reset' | 'data';
+  kind: 'open' | 'close' | 'reset' | 'data' | 'retransmit';
   /** Bytes delivered in order (data only): retransmitted copies are left out. */
   data?: Buffer;
   /** A SYN the opener had to send again (no answer), or a data segment sent again. */
@@ -98,6 +98,7 @@ function deliver(f: TcpFlow, dirName: 'c2s' | 's2c', d: Dir, ts: number, seq: nu
   }
   if (rel + payload.length <= 0) {
     f.retransmits[dirName]++;
+    f.events.push({ ts, dir: dirName, kind: 'retransmit', data: payload });
     return;
   }
   const fresh = payload.subarray(-rel);

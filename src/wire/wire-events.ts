@@ -15,6 +15,8 @@ export interface WireEvent {
   count: number;
   /** Why it is known not to have arrived ("dropped by partition", "sent again"), or how many of a run. */
   lost?: string;
+  /** Of a summarised run, how many are known lost (all of them: the arrow is crossed). */
+  lostCount?: number;
 }
 
 /** Says whether a packet was dropped by a fault the lab put in (a partition), and why. */
@@ -74,11 +76,8 @@ export function wireEvents(packets: IpPacket[], opts: WireEventOptions): WireEve
       if (e.kind === 'open') drafts.push({ ...base, kind: 'connect', label: `connect :${f.server.port}`, lost: dropped ?? (e.resent ? 'no answer, SYN sent again' : undefined) });
       else if (e.kind === 'close') drafts.push({ ...base, kind: 'close', label: 'FIN', lost: dropped });
       else if (e.kind === 'reset') drafts.push({ ...base, kind: 'reset', label: 'RST', lost: dropped });
+      else if (e.kind === 'retransmit') drafts.push({ ...base, kind: 'message', label: `retransmission (${e.data!.length} B)`, group: `${from}>${to}:retx`, lost: dropped });
       else for (const m of dec[e.dir].push(e.data!)) drafts.push({ ...base, kind: 'message', label: m.label, group: m.group && `${from}>${to}:${m.group}`, lost: dropped });
-    }
-    if (f.retransmits.c2s + f.retransmits.s2c > 0) {
-      const last = [...drafts].reverse().find((d) => d.proto === 'tcp' && (d.from === c || d.from === s));
-      if (last) last.label += ` (${f.retransmits.c2s + f.retransmits.s2c} TCP retransmissions on this connection)`;
     }
   }
   drafts.sort((a, b) => a.ts - b.ts);
@@ -109,7 +108,9 @@ function summarise(drafts: Draft[], over: number): WireEvent[] {
     if (!d.group) continue;
     const k = `${d.from}>${d.to}:${d.group}`;
     let run = open.get(k);
-    if (!run || d.ts - run[run.length - 1].ts > 1) {
+    // A pause of over a second, or a partition beginning or ending, starts a new run.
+    const dropped = (x: Draft) => x.lost?.startsWith('dropped') ?? false;
+    if (!run || d.ts - run[run.length - 1].ts > 1 || dropped(run[run.length - 1]) !== dropped(d)) {
       run = [];
       runs.push(run);
       open.set(k, run);
@@ -133,6 +134,7 @@ function summarise(drafts: Draft[], over: number): WireEvent[] {
       label: `${d.group === 'raw' ? 'datagrams' : d.label} ×${run.length} over ${secs.toFixed(2)}s`,
       count: run.length,
       lost: lost.length ? `${lost.length} of ${run.length}: ${why}` : undefined,
+      lostCount: lost.length,
     });
   }
   return out;

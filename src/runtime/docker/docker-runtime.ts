@@ -228,12 +228,20 @@ export class DockerRuntime implements Runtime {
     return new DockerNode(this.docker, container, node.name, address, image, clock);
   }
 
-  /** The lab's bridge on the host is br-<first 12 hex of the network id>; markers go to its broadcast address. */
+  /**
+   * A Linux bridge hands frames between its ports without passing them up the bridge
+   * device (br-<id>), so a capture there sees only traffic to and from the host. The lab's
+   * packets are taken on every interface instead, filtered by the lab's subnet, and the
+   * decoder keeps each packet once: as it enters the bridge from its sender's veth (copies
+   * the host sends out are "outgoing" and left out). The host's own address is left out
+   * but for the capture's marker datagrams to the subnet's broadcast address.
+   */
   wireTarget(): WireTarget {
     if (!this.networkId || !this.subnet) throw new RuntimeError('the lab network is not created yet');
+    const gw = hostAddress(this.subnet, 1);
     return {
-      iface: `br-${this.networkId.slice(0, 12)}`,
-      filter: 'ip',
+      iface: 'any',
+      filter: `(net ${this.subnet.cidr} and not host ${gw}) or (src host ${gw} and udp dst port 9)`,
       range: this.subnet.cidr,
       marker: { from: hostAddress(this.subnet, 1), to: intToIp(this.subnet.base + this.subnet.size - 1), broadcast: true },
     };

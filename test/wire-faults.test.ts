@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeDocker, leftovers, listRunDirs, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
+import { readPcap } from '../src/wire/pcap-reader.js';
+import { packetsOf } from '../src/wire/capture.js';
+import { netemSupport } from '../src/wire/kernel-features.js';
+
+const fixture = join(ROOT, 'test', 'fixtures', 'wire-faults.yaml');
+const root = process.getuid?.() === 0;
+const tcpdump = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].some((p) => {
+  try {
+    return readFileSync(p).length > 0;
+  } catch {
+    return false;
+  }
+});
+/** Capture and faults need root and tcpdump: on CI they must be there (.ci/run installs them). */
+const canRun = root && tcpdump;
+const describeWire = canRun || process.env.CI ? describe : describe.skip;
+
+/** Our rules on the host: the run's chain in iptables, an htb on lo. */
+function hostRules(runId: string): string[] {
+  const ipt = execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`NETLAB-${runId}`));
+  const tc = execFileSync('tc', ['qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' });
+  return [...ipt, ...(/htb 1:/.test(tc) ? [tc.trim()] : [])];
+}
+
+/** One lab per runtime: loss, partition and rate measured at the receiver, checked on the pcap, nothing left. */
+function suite(runtime: 'local' | 'docker') {
+  const runs = mkdtempSync(join(tmpdir(), `netlab-wire-${runtime}-`));
+
+  it('measures loss, partition and rate at the receiver; the pcap holds the packets between the right addresses; no rule left', async () => {
+    if (!canRun) throw new Error('CI is set but this is not root with tcpdump: .ci/run installs tcpdump and runs as root');
+    const run = await runLabCli(['up', fixture, '--runtime', runtime, '--runs', runs, '--capture']);
+    expect(run.stderr).toContain('PASSED 1/1');
+    const dir = runDirOf(run);
+    const res = readResults(dir);
+    const ip = Object.fromEntries(res.nodes.map((n: { name: string; ip: string }) => [n.name, n.ip]));
+    const log = readFileSync(join(dir, 'nodes', 'receiver', 'transcript.log'), 'utf8');
+    const got = [...log.matchAll(/got (\d+)/g)].map((m) => Number(m[1]));
+    // 20 without a fault, 1000 at 10% loss, 200 across a partition.
+    expect(got[0]).toBe(20);
+    const lossPct = 100 - got[1] / 10;
+    expect(lossPct).toBeGreaterThanOrEqual(5);
+    expect(lossPct).toBeLessThanOrEqual(15);
+    expect(got[2]).toBe(0);
+    const [, bytes, ms] = /tcp (\d+) bytes in (\d+) ms/.exec(log)!.map(Number);
+    const kbit = (bytes * 8) / ms;
+    expect(kbit).toBeGreaterThan(1600 * 0.6);
+    expect(kbit).toBeLessThan(1600 * 1.6);
+    // The capture: every datagram sent left the sender for the receiver's address, dropped or not.
+    const packets = packetsOf(readPcap(readFileSync(join(dir, 'capture.pcap'))));
+    const udp = packets.filter((p) => p.proto === 'udp');
+    expect(udp.length).toBeGreaterThan(1100);
+    expect(udp.every((p) => p.src === ip.sender && p.dst === ip.receiver)).toBe(true);
+    expect(packets.some((p) => p.proto === 'tcp' && p.src === ip.sender && p.dst === ip.receiver && p.payload.length > 0)).toBe(true);
+    expect(res.wire.capture.file).toBe('capture.pcap');
+    const seq = readFileSync(join(dir, 'sequence.md'), 'utf8');
+    expect(seq).toMatch(/sender--xreceiver: .*UDP datagrams ×200 .*dropped by partition/);
+    expect(res.wire.faults.applied.length).toBeGreaterThanOrEqual(4);
+    expect(res.wire.faults.left).toEqual([]);
+    expect(hostRules(res.runId)).toEqual([]);
+    expect(await leftovers({ run: res.runId })).toBe(0);
+  });
+
+  if (runtime === 'local')
+    it('Ctrl-C with faults in place takes every rule out (exit 130)', async () => {
+      if (!canRun) throw new Error('CI is set but this is not root with tcpdump');
+      const ctrlc = mkdtempSync(join(tmpdir(), 'netlab-wire-ctrlc-'));
+      const lab = startLab(['up', fixture, '--runtime', runtime, '--runs', ctrlc]);
+      await waitForStderr(lab, /✓ 7 /);
+      lab.child.kill('SIGINT');
+      const run = await lab.done;
+      expect(run.code).toBe(130);
+      const res = readResults(join(ctrlc, listRunDirs(ctrlc)[0]));
+      expect(res.status).toBe('interrupted');
+      expect(res.wire.faults.applied.length).toBeGreaterThan(0);
+      expect(hostRules(res.runId)).toEqual([]);
+    });
+
+  it('refuses --no-capture for a lab with wire steps, exit 2, nothing created', async () => {
+    const before = listRunDirs(runs).length;
+    const run = await runLabCli(['up', fixture, '--runtime', runtime, '--runs', runs, '--no-capture']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/checks the capture, so --no-capture cannot be used with this lab/);
+    expect(listRunDirs(runs).length).toBe(before);
+  });
+}
+
+describeWire('delay and jitter without netem', () => {
+  it.skipIf(root && netemSupport().ok)('are refused by lab validate and at start, naming the missing kernel feature; never run without the delay', async () => {
+    const file = join(ROOT, 'test', 'fixtures', 'wire-delay.yaml');
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-wire-delay-'));
+    for (const args of [['validate', file], ['up', file, '--runtime', 'local', '--runs', runs]]) {
+      const run = await runLabCli(args);
+      expect(run.code, args[0]).toBe(2);
+      expect(run.stderr).toMatch(/scenario "delayed" step 1 \(delay\) needs the kernel's netem qdisc .*no netem qdisc \(sch_netem/);
+    }
+    expect(listRunDirs(runs)).toEqual([]);
+  });
+});
+
+describeWire('wire and faults, local runtime', () => suite('local'));
+describeDocker('wire and faults, docker runtime', () => (canRun || process.env.CI ? suite('docker') : it.skip('needs root and tcpdump', () => undefined)));
