@@ -168,7 +168,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       exit: n.lastExit ? describeExit(n.lastExit) + (n.lastExit.requested ? ' (stopped by the lab)' : '') : n.runtime.running() ? 'running until tear-down' : 'never started',
       firstOutputMs: n.firstOutputAt !== undefined ? Math.round(n.firstOutputAt - t0) : undefined,
     }));
-    const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
+    // A lab this process held open (local, or --ui) ends with it; a kept Docker lab otherwise stays.
+    const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker' && !opts.holdOpen;
     await timed('collect', () =>
       Promise.all(
         nodes.map((n) =>
