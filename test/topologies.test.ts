@@ -32,6 +32,11 @@ describe('shipped topologies', () => {
     const run = await runLabCli(['export', 'compose', 'topologies/five-pairs.yaml']);
     expect(run.code).toBe(0);
     expect(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), 'run: ./lab export compose topologies/five-pairs.yaml -o compose.yaml').toBe(run.stdout);
+    // The nodes' files it mounts are beside it, as the export writes them.
+    const out = mkdtempSync(join(tmpdir(), 'netlab-compose-sync-'));
+    expect((await runLabCli(['export', 'compose', 'topologies/five-pairs.yaml', '-o', join(out, 'compose.yaml')])).code).toBe(0);
+    const rel = 'compose-files/five-pairs/server/subscribers.txt';
+    expect(readFileSync(join(ROOT, rel), 'utf8'), `run: ./lab export compose topologies/five-pairs.yaml -o compose.yaml`).toBe(readFileSync(join(out, rel), 'utf8'));
   });
 });
 describe('local runtime', () => suite('local'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
+import { runDirOf, runLabCli, startLab, waitForStderr } from './helpers/lab-cli.js';
 import { describeBrowser, launchChromium } from './helpers/chromium.js';
 
 const TOPOLOGY = 'test/fixtures/echo-classroom.yaml';
@@ -87,6 +87,29 @@ describeBrowser('live page in Chromium', () => {
     await page.fill('#term-client2 input', 'after the restart');
     await page.press('#term-client2 input', 'Enter');
     await expect.poll(() => rows('client2').textContent()).toMatch(/echo from 127\.[\d.]+: after the restart/);
+  });
+
+  it('shows a finished run folder: nodes, steps, terminals (lab ui runs/<run>)', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-ui-run-'));
+    const done = await runLabCli(['up', TOPOLOGY, '--runtime', 'local', '--scenario', 'echo', '--runs', runs]);
+    expect(done.code).toBe(0);
+    const runDir = runDirOf(done);
+    const recorded = startLab(['ui', runDir, '--token', TOKEN]);
+    await waitForStderr(recorded, /live page: http/);
+    const url = /live page: (\S+)/.exec(recorded.stderrSoFar())![1];
+    const other = await browser.newPage();
+    try {
+      await other.goto(url);
+      await expect.poll(() => other.locator('.gnode').count()).toBe(3);
+      await expect.poll(() => other.locator('#steps').textContent()).toMatch(/✔ passed echo/);
+      await expect.poll(() => other.locator('#term-client1 .xterm-rows').textContent()).toMatch(/echo from 127\.[\d.]+: hello/);
+      expect(await other.locator('#runtime').textContent()).toMatch(/finished passed.*read only/);
+      expect(await other.locator('#term-client1 input').isDisabled()).toBe(true);
+    } finally {
+      await other.close();
+      recorded.child.kill('SIGTERM');
+      await recorded.done;
+    }
   });
 
   it('refuses a wrong token (page and WebSocket)', async () => {

@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { RemoteLab } from '../lab/lab-control.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { findNode } from './find-node.js';
-import { controlPath } from './kept-lab.js';
+import { controlPath, heldBy } from './kept-lab.js';
+import { listLabs } from '../lab/lab-registry.js';
 import { DETACH_HELP, readTyped } from './detach-keys.js';
 
 /**
@@ -22,11 +23,15 @@ export async function attach(projectRoot: string, spec: string, opts: { restart?
   if (f.kind === 'docker') {
     const state = (await f.container.inspect()).State;
     if (!state?.Running && !opts.restart) throw notRunning(`exited with code ${state?.ExitCode ?? '?'}`);
-    if (opts.restart && state?.Running) await f.container.stop({ t: 3 });
+    // A lab held by a controller (lab up --ui) is restarted through it, so its page follows.
+    const rec = opts.restart ? listLabs(projectRoot).find((r) => r.lab === f.lab && r.runtime === 'docker' && heldBy(r)) : undefined;
+    const remote = rec ? await RemoteLab.connect(controlPath(rec.runDir)) : undefined;
+    if (opts.restart && state?.Running) await (remote ? remote.control('stop', f.node) : f.container.stop({ t: 3 }));
     // Attach before (re)starting, so the first prompt is not missed.
     const stream = (await f.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     f.docker.modem.demuxStream(stream, process.stdout, process.stderr);
-    if (opts.restart) await f.container.start();
+    if (opts.restart) await (remote ? remote.control('start', f.node) : f.container.start());
+    remote?.close();
     input = (d) => void stream.write(d);
     closed = new Promise<void>((ok) => (stream.once('end', ok), stream.once('close', ok)));
     close = () => stream.destroy();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { listLabs, type LabRecord } from '../lab/lab-registry.js';
 import { HeldLab, type LiveLab } from '../lab/live-lab.js';
@@ -13,6 +14,12 @@ import { UsageError } from './exit-codes.js';
 /** The control socket a controller holding a lab listens on. */
 export const controlPath = (runDir: string) => join(runDir, 'control.sock');
 
+/** Whether a process holds the lab (a local lab, or one under lab up --ui) and answers on its control socket. */
+export function heldBy(record: LabRecord): string | undefined {
+  const p = controlPath(record.runDir);
+  return existsSync(p) ? p : undefined;
+}
+
 /** The registry record of a kept lab, by name (one of several only when named precisely). */
 export function keptRecord(projectRoot: string, lab: string): LabRecord {
   const recs = listLabs(projectRoot).filter((r) => r.lab === lab || `${r.lab}.${r.runId}` === lab);
@@ -27,7 +34,7 @@ export function keptRecord(projectRoot: string, lab: string): LabRecord {
  */
 export async function openKeptLab(projectRoot: string, lab: string): Promise<{ lab: LiveLab; record: LabRecord; close: () => void }> {
   const record = keptRecord(projectRoot, lab);
-  if (record.runtime === 'local') {
+  if (record.runtime === 'local' || heldBy(record)) {
     const remote = await RemoteLab.connect(controlPath(record.runDir));
     return { lab: remote, record, close: () => remote.close() };
   }

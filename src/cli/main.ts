@@ -37,14 +37,14 @@ const verbs = {
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Ctrl-C (or SIGTERM) aborts the run; the lab then tears itself down before we exit. */
-function interruptSignal(): AbortSignal {
+function interruptSignal(what = 'stopping; tearing the lab down'): AbortSignal {
   const ctl = new AbortController();
   setMaxListeners(0, ctl.signal); // each node of a big lab waits on it
   let count = 0;
   const onSignal = () => {
     count++;
     if (count === 1) {
-      process.stderr.write('\nnetlab: stopping; tearing the lab down (Ctrl-C again to force)\n');
+      process.stderr.write(`\nnetlab: ${what} (Ctrl-C again to force)\n`);
       ctl.abort();
     } else process.exit(EXIT.interrupted);
   };
@@ -108,7 +108,7 @@ function program(setCode: (code: number) => void): Command {
     .argument('[lab-or-run]', 'a kept lab (./lab ps), or a run folder')
     .option('--port <n>', "the page's port (default: a free one)")
     .option('--token <t>', 'the URL token (default: a random one)')
-    .action(async (target, o) => setCode(await verbs.ui(projectRoot, target, o, interruptSignal())));
+    .action(async (target, o) => setCode(await verbs.ui(projectRoot, target, o, interruptSignal('closing the page; the lab keeps running'))));
   p.command('run')
     .description("replay one scenario on a kept lab (every node restarted first); results in the lab's run folder, replays/")
     .argument('<lab>', 'a kept lab (./lab ps)')

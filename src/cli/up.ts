@@ -57,10 +57,9 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
     onStarted: hold && (runtime.kind === 'local' || opts.ui)
       ? async (nodes, runDir) => {
           held = new HeldLab(plan, nodes, runDir, runtime.kind);
-          if (runtime.kind === 'local') {
-            await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
-            control = await serveControl(held, controlPath(runDir));
-          }
+          if (runtime.kind === 'local') await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
+          // Other verbs act through this process while it holds the lab, so the page sees what they do.
+          control = await serveControl(held, controlPath(runDir));
           if (opts.ui) page = await startUi(projectRoot, liveSource(held), opts, (m) => reporter.info(m));
         }
       : undefined,

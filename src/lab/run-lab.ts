@@ -208,7 +208,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     for (const n of nodeSummary) {
       if (n.outputDropped) reporter.info(`${n.name} printed more than the lab keeps: ${n.outputDropped} characters were never searched (NETLAB_OUTPUT_RING)`);
     }
-    const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker';
+    // A lab this process held open (local, or --ui) ends with it; a kept Docker lab otherwise stays.
+    const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker' && !opts.holdOpen;
     await timed('collect', () =>
       Promise.all(
         nodes.map((n) =>

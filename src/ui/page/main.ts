@@ -69,6 +69,32 @@ function handle(m: Message): void {
     return;
   }
   for (const e of m.events) apply(e);
+  flushSequence();
+}
+
+/** Rows of the sequence view waiting for the end of the batch: only the last SEQUENCE_ROWS are ever drawn. */
+let pendingRows: { node: string; kind: 'typed' | 'printed'; line: string }[] = [];
+let printedLines = 0;
+const linesEl = $('#lines');
+
+function flushSequence(): void {
+  const body = $('#sequence tbody');
+  const rows = pendingRows.slice(-SEQUENCE_ROWS);
+  pendingRows = [];
+  const at = ((performance.now() - t0) / 1000).toFixed(2);
+  const frag = document.createDocumentFragment();
+  const talking = new Set<string>();
+  for (const r of rows) {
+    const tr = el('tr', { class: r.kind });
+    tr.append(el('td', {}, at), el('td', {}, r.node), el('td', {}, r.kind === 'typed' ? '>>>' : ''), el('td', {}, r.line));
+    frag.append(tr);
+    talking.add(r.node);
+  }
+  body.append(frag);
+  while (body.childElementCount > SEQUENCE_ROWS) body.firstElementChild!.remove();
+  talking.forEach(flash);
+  linesEl.textContent = `${printedLines} lines`;
+  linesEl.dataset.lines = String(printedLines);
 }
 
 /** A fresh picture of the lab: on every (re)connection the server replays what happened. */
@@ -78,6 +104,8 @@ function render(info: LabInfo, isLive: boolean): void {
   $('#title').textContent = info.lab;
   $('#runtime').textContent = `${info.runtime}${isLive ? '' : ' (recorded run: read only)'}`;
   setStatus(isLive ? 'live' : 'recorded run');
+  printedLines = 0;
+  pendingRows = [];
   for (const v of views.values()) v.term.dispose();
   views.clear();
   $('#terminals').replaceChildren();
@@ -192,12 +220,9 @@ function updateState(n: NodeInfo): void {
 }
 
 function seqRow(node: string, kind: 'typed' | 'printed', line: string): void {
-  const body = $('#sequence tbody');
-  const tr = el('tr', { class: kind });
-  tr.append(el('td', {}, ((performance.now() - t0) / 1000).toFixed(2)), el('td', {}, node), el('td', {}, kind === 'typed' ? '>>>' : ''), el('td', {}, line));
-  body.append(tr);
-  while (body.childElementCount > SEQUENCE_ROWS) body.firstElementChild!.remove();
-  flash(node);
+  if (kind === 'printed') printedLines++;
+  pendingRows.push({ node, kind, line });
+  if (pendingRows.length > 4 * SEQUENCE_ROWS) pendingRows = pendingRows.slice(-SEQUENCE_ROWS);
 }
 
 /** Light up the link of a node that is talking, for a moment. */
