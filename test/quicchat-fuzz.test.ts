@@ -48,9 +48,11 @@ beforeAll(async () => {
   ca = await fetchCa(HOST, PORT);
 });
 
-afterAll(async () => {
-  await Promise.all(links.map((l) => l.close()));
+afterAll(() => {
   server?.kill('SIGTERM');
+  // Not awaited: a QUIC close here waits out the library's draining (measured: 2 minutes for
+  // three links after the fuzz), and the worker ends with the file anyway.
+  for (const l of links) void l.close();
 });
 
 /** A logged-in terminal client, printing into an array. */
