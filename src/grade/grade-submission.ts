@@ -85,6 +85,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         interrupted(grade, opts.plan, role, results.scenarios, results.runDir);
         break;
       }
+      if (!overTime && !results.error) await retryTimeouts(opts, plan, results, limits.scenarioMs, ctl.signal, log);
       const graded = new Map(results.scenarios.map((s) => [s.name, s]));
       const why = overTime
         ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
@@ -108,6 +109,36 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
     }
   }
   return finish(grade, t0);
+}
+
+/**
+ * Scenarios that failed because a step waited out its deadline are graded again on a fresh
+ * lab (grading.retry_timeouts times, default once), and a pass counts: on a loaded grading
+ * machine a correct program can answer late, and a tutor would not take the points. A
+ * program that never answers fails every time. The report says a scenario was retried.
+ */
+async function retryTimeouts(opts: GradeOptions, plan: LabPlan, results: LabResults, scenarioMs: number, signal: AbortSignal, log?: Logger): Promise<void> {
+  for (let attempt = 0; attempt < (plan.grading?.retry_timeouts ?? 1); attempt++) {
+    const again = results.scenarios.filter((s) => s.status === 'failed' && s.failure?.timedOut);
+    if (!again.length || signal.aborted) return;
+    log?.info({ scenarios: again.map((s) => s.name) }, 'grading again what timed out');
+    const names = new Set(again.map((s) => s.name));
+    const rerun = await runLab({
+      plan: { ...plan, scenarios: plan.scenarios.filter((s) => names.has(s.name)) },
+      runtime: await opts.runtime(),
+      projectRoot: opts.projectRoot,
+      runsDir: join(opts.outDir, 'runs'),
+      signal,
+      reporter: opts.reporter,
+      scenarioLimitMs: scenarioMs,
+    });
+    if (rerun.error) return;
+    for (const r of rerun.scenarios) {
+      const i = results.scenarios.findIndex((s) => s.name === r.name);
+      const first = results.scenarios[i]!;
+      results.scenarios[i] = { ...r, retried: { firstFailure: first.retried?.firstFailure ?? first.failure!.message, attempts: (first.retried?.attempts ?? 1) + 1 } };
+    }
+  }
 }
 
 /** Ctrl-C: keep what was graded in this role, zero the rest with the reason, and the roles not reached. */

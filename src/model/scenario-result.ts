@@ -25,6 +25,8 @@ export interface ScenarioResult {
   maxPoints: number;
   steps: StepRecord[];
   failure?: ScenarioFailure;
+  /** Graded again after a timeout; why the first attempt failed. */
+  retried?: { firstFailure: string; attempts: number };
 }
 
 /** Why a scenario failed, as a person needs it to fix the program. */
@@ -37,4 +39,6 @@ export interface ScenarioFailure {
   stepsLeft: string[];
   /** What the lab found out about why, when it could (e.g. a server bound to 127.0.0.1). */
   diagnosis?: string;
+  /** The step waited its whole deadline (or the scenario reached its time limit): a busy machine can do that. */
+  timedOut?: boolean;
 }

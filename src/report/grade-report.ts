@@ -45,6 +45,9 @@ export function gradeReport(g: SubmissionGrade): string {
   out.push('| scenario | as | points | result |', '|---|---|---|---|');
   for (const s of g.scenarios) out.push(`| ${inline(s.name)} | ${s.role} | ${s.points} / ${s.maxPoints} | ${s.status === 'passed' ? 'passed' : '**failed**'} |`);
   out.push('');
+  for (const s of g.scenarios.filter((x) => x.retried)) {
+    out.push(`*${inline(s.name)} (${s.role}) was graded again on a fresh lab after its first attempt timed out${s.status === 'passed' ? ', and passed' : ''}:*`, '', fenced(s.retried!.firstFailure), '');
+  }
   for (const s of g.scenarios.filter((x) => x.failure)) {
     const f = s.failure!;
     const run = g.runs.find((r) => r.role === s.role);

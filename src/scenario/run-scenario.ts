@@ -3,7 +3,7 @@ import { durationMs } from '../topology/duration.js';
 import { render } from '../topology/template.js';
 import type { ScenarioSpec } from '../topology/topology-schema.js';
 import type { ScenarioResult, StepEvent, StepRecord } from '../model/scenario-result.js';
-import { AbortedError, StepError } from './scenario-errors.js';
+import { AbortedError, ExpectTimeoutError, StepError } from './scenario-errors.js';
 import { EXIT, NetlabError } from '../model/netlab-error.js';
 import { stepPattern } from './step-pattern.js';
 import { describeStep, stepKindOf } from './steps/step-registry.js';
@@ -104,6 +104,7 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
         node: f.node,
         tail: f.cause instanceof StepError ? f.cause.tail : undefined,
         stepsLeft: left.map((s) => `${s.path} ${s.description}`),
+        ...(overTime || f.cause instanceof ExpectTimeoutError ? { timedOut: true } : {}),
       },
     };
   } finally {

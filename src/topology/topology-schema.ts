@@ -117,6 +117,13 @@ export const Grading = z
     file_limit: Size.optional().describe('Largest file a submission may write (default 64m)'),
     scenario_timeout: Duration.optional().describe('Time limit for one scenario (default 60s)'),
     submission_timeout: Duration.optional().describe('Time limit for one submission run (default 10m)'),
+    retry_timeouts: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .optional()
+      .describe('Scenarios that failed by a timeout are graded again this many times on a fresh lab, the best result counting (default 1): a busy grading machine must not cost points'),
   })
   .describe('How submissions take the place of reference nodes (lab grade)');
 
