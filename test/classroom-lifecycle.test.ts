@@ -54,16 +54,18 @@ function classroom(runtime: 'local' | 'docker') {
       const passed = await runLabCli(['run', 'echoui', 'echo']);
       expect(passed.stderr).toMatch(/passed echo/);
       expect(passed.code).toBe(0);
-      const failed = await runLabCli(['run', 'echoui', 'fails']);
-      expect(failed.code).toBe(1);
       const runDir = join(runs, readdirSync(runs)[0]);
-      const replays = readdirSync(join(runDir, 'replays')).sort();
-      expect(replays).toHaveLength(2);
-      const statuses = replays.map((r) => JSON.parse(readFileSync(join(runDir, 'replays', r, 'results.json'), 'utf8')).result.status).sort();
-      expect(statuses).toEqual(['failed', 'passed']);
-
-      expect((await runLabCli(['restart', 'echoui/server'])).code).toBe(0);
-      expect((await runLabCli(['run', 'echoui', 'nope'])).stderr).toMatch(/no scenario named "nope" \(scenarios: echo, fails\)/);
+      const replays = () => readdirSync(join(runDir, 'replays')).map((r) => JSON.parse(readFileSync(join(runDir, 'replays', r, 'results.json'), 'utf8')).result.status).sort();
+      if (runtime === 'docker') {
+        expect(replays()).toEqual(['passed']);
+      } else {
+        // What does not depend on the runtime is checked once, on the faster one.
+        const failed = await runLabCli(['run', 'echoui', 'fails']);
+        expect(failed.code).toBe(1);
+        expect(replays()).toEqual(['failed', 'passed']);
+        expect((await runLabCli(['restart', 'echoui/server'])).code).toBe(0);
+        expect((await runLabCli(['run', 'echoui', 'nope'])).stderr).toMatch(/no scenario named "nope" \(scenarios: echo, fails\)/);
+      }
     } finally {
       expect((await runLabCli(['down', 'echoui'])).code).toBe(0);
     }

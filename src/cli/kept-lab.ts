@@ -42,7 +42,8 @@ export async function openKeptLab(projectRoot: string, lab: string): Promise<{ l
   const plan = loadTopology(record.file);
   const adopted = await adoptDockerLab(dockerClient(), record.lab);
   const t0 = performance.now();
-  const byName = new Map(adopted.map((n) => [n.name, n]));
+  const byName = new Map(adopted.map((a) => [a.node.name, a.node]));
+  const exits = new Map(adopted.map((a) => [a.node.name, a.exit]));
   const transcripts: Transcript[] = [];
   const nodes = plan.nodes.flatMap((p) => {
     const rn = byName.get(p.name);
@@ -50,7 +51,9 @@ export async function openKeptLab(projectRoot: string, lab: string): Promise<{ l
     const t = new Transcript(join(record.runDir, 'nodes', p.name, 'transcript.log'), t0);
     transcripts.push(t);
     const { command } = renderNode(plan, p, (x) => byName.get(x.name)?.address ?? '');
-    return [new LabNode(p, rn, command, rn.image, t)];
+    const ln = new LabNode(p, rn, command, rn.image, t);
+    ln.lastExit = exits.get(p.name); // a node that already ended shows how
+    return [ln];
   });
   const held = new HeldLab(plan, nodes, record.runDir, 'docker');
   return { lab: held, record, close: () => void Promise.all(transcripts.map((t) => t.close())) };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabResults } from '../model/lab-results.js';
 import { MARK } from '../report/transcript.js';
+import { UsageError } from '../model/netlab-error.js';
 import type { LabEvent, LabInfo, UiSource } from './ui-source.js';
 
 const esc = (s: string) => s.replace(/[|>]/g, '\\$&');
@@ -14,7 +15,7 @@ const LINE = new RegExp(`^\\[\\s*([\\d.]+)s\\] (${Object.values(MARK).map(esc).j
  */
 export function recordedRun(runDir: string): UiSource {
   const resultsFile = join(runDir, 'results.json');
-  if (!existsSync(resultsFile)) throw new Error(`${runDir} is not a run folder (no results.json)`);
+  if (!existsSync(resultsFile)) throw new UsageError(`${runDir} is not a run folder (no results.json)`);
   const res = JSON.parse(readFileSync(resultsFile, 'utf8')) as LabResults;
   const info: LabInfo = {
     lab: res.lab,

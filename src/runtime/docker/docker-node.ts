@@ -69,11 +69,14 @@ export class DockerNode implements RuntimeNode {
 
   /**
    * Take over a container that already runs (a kept lab, seen again by `lab run` or
-   * `lab ui`): attach to it and wait for its exit, without starting it.
+   * `lab ui`): attach to it and wait for its exit, without starting it. For one that
+   * already ended, how it ended.
    */
-  async adopt(): Promise<void> {
+  async adopt(): Promise<ExitInfo | undefined> {
     const info = await this.container.inspect();
     if (info.State?.Running) await this.follow(false);
+    else if (info.State?.StartedAt && !info.State.StartedAt.startsWith('0001')) return { code: info.State.ExitCode ?? null, signal: null, requested: false };
+    return undefined;
   }
 
   private async follow(start: boolean): Promise<void> {

@@ -1,0 +1,117 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { serveUi, type UiServer } from './ui-server.js';
+import { recordedRun } from './recorded-run.js';
+import type { LabEvent, UiSource } from './ui-source.js';
+
+function pageDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-page-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>netlab</title>');
+  writeFileSync(join(dir, 'assets', 'a.js'), 'console.log(1)');
+  return dir;
+}
+
+/** A source a test drives by hand. */
+function fakeSource() {
+  const listeners = new Set<(e: LabEvent) => void>();
+  const written: string[] = [];
+  const source: UiSource = {
+    live: true,
+    info: async () => ({ lab: 'fake', runtime: 'local', runDir: '/x', scenarios: [], nodes: [{ name: 'server', role: 'server', ip: '127.1.0.10', image: 'host', state: 'running' }] }),
+    subscribe(cb) {
+      cb({ type: 'output', node: 'server', stream: 'stdout', text: 'before\n' });
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    write: async (node, text) => void written.push(`${node}:${text}`),
+  };
+  return { source, written, emit: (e: LabEvent) => listeners.forEach((l) => l(e)) };
+}
+
+/** Messages from the page's socket, as they come. */
+function messages(ws: WebSocket) {
+  const got: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d) => (got.push(JSON.parse(String(d))), waiters.forEach((w) => w())));
+  return {
+    got,
+    until: (pred: (all: Record<string, unknown>[]) => boolean) =>
+      new Promise<void>((ok) => {
+        const check = () => pred(got) && ok();
+        waiters.push(check);
+        check();
+      }),
+  };
+}
+
+let server: UiServer | undefined;
+afterEach(async () => server?.close());
+
+describe('serveUi', () => {
+  it('serves the page only with the token; assets without', async () => {
+    server = await serveUi(fakeSource().source, { pageDir: pageDir() });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+    expect((await fetch(server.url)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${server.port}/?token=nope`)).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${server.port}/assets/a.js`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${server.port}/assets/../index.html`)).status).toBe(404);
+  });
+
+  it('refuses a WebSocket without the token', async () => {
+    server = await serveUi(fakeSource().source, { pageDir: pageDir(), token: 't0ken' });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=bad`);
+    const status = await new Promise<number>((ok) => ws.once('unexpected-response', (_req, res) => ok(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+  });
+
+  it('sends info, the replay and live events in batches; typed lines reach the source', async () => {
+    const fake = fakeSource();
+    server = await serveUi(fake.source, { pageDir: pageDir(), token: 't0ken' });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=t0ken`);
+    const m = messages(ws);
+    await m.until((all) => all.some((x) => x.type === 'events'));
+    expect(m.got[0]).toMatchObject({ type: 'info', live: true, info: { lab: 'fake' } });
+    for (let i = 0; i < 100; i++) fake.emit({ type: 'output', node: 'server', stream: 'stdout', text: `line ${i}\n` });
+    await m.until((all) => all.flatMap((x) => x.events ?? []).length >= 101);
+    const batches = m.got.filter((x) => x.type === 'events');
+    expect(batches.length).toBeLessThan(10); // batched, not one message per event
+    ws.send(JSON.stringify({ op: 'write', node: 'server', text: 'hello\n' }));
+    await m.until((all) => all.some((x) => x.type === 'reply'));
+    expect(fake.written).toEqual(['server:hello\n']);
+    ws.close();
+  });
+});
+
+describe('recordedRun', () => {
+  it('reads nodes, steps and transcript lines of a finished run, in time order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-run-'));
+    mkdirSync(join(dir, 'nodes', 'a'), { recursive: true });
+    mkdirSync(join(dir, 'nodes', 'b'), { recursive: true });
+    writeFileSync(
+      join(dir, 'results.json'),
+      JSON.stringify({
+        lab: 'two', runtime: 'local', status: 'passed',
+        nodes: [{ name: 'a', role: 'server', ip: '127.1.0.10', image: 'host', exit: 'code 0' }, { name: 'b', role: 'client', ip: '127.1.0.11', image: 'host' }],
+        scenarios: [{ name: 's', status: 'passed', ms: 5, steps: [{ path: '1', description: 'b: send "hi"', status: 'passed', ms: 1 }, { path: '2', description: 'x', status: 'skipped', ms: 0 }] }],
+      }),
+    );
+    writeFileSync(join(dir, 'nodes', 'a', 'transcript.log'), '[   0.100s] --- starting: x\n[   0.300s]     got hi\n');
+    writeFileSync(join(dir, 'nodes', 'b', 'transcript.log'), '[   0.200s] >>> hi\n');
+    const src = recordedRun(dir);
+    expect(src.live).toBe(false);
+    expect((await src.info()).nodes.map((n) => n.name)).toEqual(['a', 'b']);
+    const events: LabEvent[] = [];
+    src.subscribe((e) => events.push(e));
+    expect(events.map((e) => e.type)).toEqual(['typed', 'output', 'scenario-start', 'step', 'scenario-end']);
+    expect(events[1]).toMatchObject({ node: 'a', text: 'got hi\n' });
+  });
+
+  it('says when a folder is not a run folder', () => {
+    expect(() => recordedRun(mkdtempSync(join(tmpdir(), 'netlab-notrun-')))).toThrow(/not a run folder \(no results.json\)/);
+  });
+});
