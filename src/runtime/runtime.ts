@@ -92,6 +92,8 @@ export interface WireTarget {
   iface: string;
   filter: string;
   range: string;
+  /** Bytes kept per packet: a whole frame of the network's MTU (the capture ring holds more of them). */
+  snaplen: number;
   marker: { from?: string; to: string; broadcast?: boolean };
 }
 

@@ -10,6 +10,7 @@ export interface CaptureTarget {
   iface: string;
   /** tcpdump filter: the lab's addresses only. */
   filter: string;
+  snaplen: number;
   /** Marker datagrams are sent from here to there, inside the lab's range, to know the file is complete. */
   marker: { from?: string; to: string; broadcast?: boolean };
 }
@@ -72,7 +73,7 @@ export class Capture {
   }
 
   static async start(tcpdump: string, target: CaptureTarget, file: string, maxBytes: number, signal?: AbortSignal): Promise<Capture> {
-    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-B', '16384', '-n', '-p', '-s', '0', '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);
     proc.once('exit', () => process.removeListener('exit', killOnExit));

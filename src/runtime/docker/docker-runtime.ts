@@ -241,6 +241,9 @@ export class DockerRuntime implements Runtime {
     const gw = hostAddress(this.subnet, 1);
     return {
       iface: 'any',
+      // MTU 1500: 2048 keeps every frame whole. With immediate mode a ring slot is snaplen
+      // long, so the default 256 KiB left 64 slots and bursts were dropped (3601 measured).
+      snaplen: 2048,
       filter: `(net ${this.subnet.cidr} and not host ${gw}) or (src host ${gw} and udp dst port 9)`,
       range: this.subnet.cidr,
       marker: { from: hostAddress(this.subnet, 1), to: intToIp(this.subnet.base + this.subnet.size - 1), broadcast: true },

@@ -99,7 +99,7 @@ export class LocalRuntime implements Runtime {
   wireTarget(): WireTarget {
     if (this.block === undefined) throw new RuntimeError('prepare first');
     const range = `127.${this.block}.0.0/16`;
-    return { iface: 'lo', filter: `net ${range}`, range, marker: { from: `127.${this.block}.255.254`, to: `127.${this.block}.255.253` } };
+    return { iface: 'lo', filter: `net ${range}`, range, snaplen: 65535, marker: { from: `127.${this.block}.255.254`, to: `127.${this.block}.255.253` } };
   }
 
   async destroy(): Promise<void> {
