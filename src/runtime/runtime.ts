@@ -34,11 +34,17 @@ export interface RuntimeNode {
   readFile(path: string): Promise<Buffer | undefined>;
   /** Every file in the working folder (relative paths). */
   listFiles(): Promise<string[]>;
-  /** Copy the whole working folder into dest. */
-  collect(dest: string): Promise<void>;
+  /** Copy the whole working folder into dest; returns what could not be copied, with why. */
+  collect(dest: string): Promise<CollectFailure[] | void>;
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
+}
+
+/** A file collection could not keep, and why (results.json lists them). */
+export interface CollectFailure {
+  path: string;
+  reason: string;
 }
 
 /** What a runtime needs to know to lay out a lab. */
