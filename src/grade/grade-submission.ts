@@ -54,7 +54,8 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
   for (const role of opts.roles) {
     let results: LabResults | undefined;
     try {
-      const { plan, limits } = planWithSubmission(opts.plan, dir, role, launch);
+      const { plan, limits, notes } = planWithSubmission(opts.plan, dir, role, launch);
+      if (notes.length) grade.notes = notes;
       const ctl = new AbortController();
       const onAbort = () => ctl.abort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
