@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import type { LabReporter } from '../lab/run-lab.js';
 import { gradescopeResults } from '../report/gradescope-results.js';
 import { gradeReport } from '../report/grade-report.js';
@@ -16,7 +16,8 @@ function writeAtomic(path: string, text: string): void {
 
 /** Grade one submission and write its folder: results.json (Gradescope), junit.xml, report.md, grade.json. */
 export async function gradeInto(opts: Omit<GradeOptions, 'outDir'> & { outRoot: string }): Promise<SubmissionGrade> {
-  const name = opts.submissionDir.replace(/\/+$/, '').split('/').pop()!;
+  // The folder's own name, after resolving: `x/sub/..` is x, never a way out of --out.
+  const name = basename(resolve(opts.submissionDir));
   const outDir = join(opts.outRoot, name);
   mkdirSync(outDir, { recursive: true });
   const g = await gradeSubmission({ ...opts, outDir });

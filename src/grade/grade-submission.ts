@@ -55,7 +55,8 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
   for (const role of opts.roles) {
     let results: LabResults | undefined;
     try {
-      const { plan, limits } = planWithSubmission(opts.plan, dir, role, launch);
+      const { plan, limits, notes } = planWithSubmission(opts.plan, dir, role, launch);
+      if (notes.length) grade.notes = notes;
       const ctl = new AbortController();
       setMaxListeners(0, ctl.signal);
       const onAbort = () => ctl.abort();

@@ -11,20 +11,31 @@ import type { GradeRole } from '../model/grade-results.js';
 const SKIP = new Set(['.git', '__pycache__', 'node_modules', '.venv', '.idea', '.vscode']);
 const MAX_SUBMISSION_BYTES = 20 * 1024 * 1024;
 
-/** The submission's files, read once; the original folder is never given to a node. */
-export function readSubmission(dir: string): PlannedFile[] {
+/**
+ * The submission's files, read once; the original folder is never given to a node. Only
+ * regular files with one link are copied: a hard link may be a host file's other name and
+ * a symbolic link may point anywhere, so both (and FIFOs, sockets, devices) are left out,
+ * each with a note for the report.
+ */
+export function readSubmission(dir: string, notes: string[] = []): PlannedFile[] {
   const out: PlannedFile[] = [];
   let total = 0;
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (SKIP.has(e.name)) continue;
       const full = join(d, e.name);
+      const rel = relative(dir, full);
       if (e.isDirectory()) walk(full);
       else if (e.isFile()) {
-        total += statSync(full).size;
+        const st = statSync(full);
+        if (st.nlink > 1) {
+          notes.push(`${rel}: a hard link (the file has ${st.nlink} names), not copied`);
+          continue;
+        }
+        total += st.size;
         if (total > MAX_SUBMISSION_BYTES) throw new SubmissionError(`the submission in ${dir} is larger than ${MAX_SUBMISSION_BYTES / 1024 / 1024} MiB`);
-        out.push({ path: relative(dir, full), content: readFileSync(full), mode: statSync(full).mode & 0o777 });
-      }
+        out.push({ path: rel, content: readFileSync(full), mode: st.mode & 0o777 });
+      } else notes.push(`${rel}: ${e.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}, not copied`);
     }
   };
   walk(dir);
@@ -42,9 +53,10 @@ export interface GradeLimits {
  * (built first where needed) with the arguments the assignment fixes, the grading image,
  * the sandbox and the limits.
  */
-export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, launch: Launch = detectSubmission(dir)): { plan: LabPlan; limits: GradeLimits } {
+export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, launch: Launch = detectSubmission(dir)): { plan: LabPlan; limits: GradeLimits; notes: string[] } {
   const g = plan.grading ?? {};
-  const files = readSubmission(dir);
+  const notes: string[] = [];
+  const files = readSubmission(dir, notes);
   const takes = (n: NodePlan) => role === 'both' || n.role === role;
   const outputLimit = parseSize(g.output_limit ?? '1m');
   const nodes = plan.nodes.map((n): NodePlan => {
@@ -69,5 +81,6 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
   return {
     plan: { ...plan, nodes },
     limits: { scenarioMs: durationMs(g.scenario_timeout, 60_000), submissionMs: durationMs(g.submission_timeout, 600_000) },
+    notes,
   };
 }

@@ -212,9 +212,17 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     const keepRunning = opts.keep && !interrupted && !error && runtime.kind === 'docker' && !opts.holdOpen;
     await timed('collect', () =>
       Promise.all(
-        nodes.map((n) =>
-          n.runtime.collect(join(runDir, 'nodes', n.name, 'files')).catch((e) => log.warn({ node: n.name, err: e }, 'collect failed')),
-        ),
+        nodes.map(async (n) => {
+          const failures = await n.runtime.collect(join(runDir, 'nodes', n.name, 'files')).catch((e: Error) => {
+            log.warn({ node: n.name, err: e }, 'collect failed');
+            return [{ path: '.', reason: e.message }];
+          });
+          const summary = nodeSummary.find((s) => s.name === n.name);
+          if (failures && failures.length && summary) {
+            summary.collectFailures = failures;
+            reporter.info(`${n.name}: ${failures.length} files not collected (${failures.slice(0, 3).map((f) => `${f.path}: ${f.reason}`).join('; ')}${failures.length > 3 ? '; …' : ''})`);
+          }
+        }),
       ),
     );
     if (!keepRunning) {

@@ -18,6 +18,8 @@ export interface NodeSummary {
   outputDropped?: number;
   /** Bytes of output not written to the transcript (its cap reached). */
   transcriptDropped?: number;
+  /** Files of the node's folder that collection could not keep, with why. */
+  collectFailures?: { path: string; reason: string }[];
 }
 
 /** Why a run stopped before its verdict: the error's class, message and exit code. */

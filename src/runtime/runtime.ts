@@ -36,8 +36,8 @@ export interface RuntimeNode {
   readFile(path: string): Promise<Buffer | undefined>;
   /** Every file in the working folder (relative paths). */
   listFiles(): Promise<string[]>;
-  /** Copy the whole working folder into dest. */
-  collect(dest: string): Promise<void>;
+  /** Copy the whole working folder into dest; returns what could not be copied, with why. */
+  collect(dest: string): Promise<CollectFailure[] | void>;
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
   /** The pid whose network namespace is the node's (docker: the container's init), for faults put in from the host. */
   netnsPid?(): Promise<number | undefined>;
@@ -50,6 +50,12 @@ export interface RuntimeNode {
   sockets?(): Promise<SocketEntry[] | undefined>;
   /** The node's wall clock, when its plan asks for one (a scenario has a clock: step). */
   readonly clock?: NodeClock;
+}
+
+/** A file collection could not keep, and why (results.json lists them). */
+export interface CollectFailure {
+  path: string;
+  reason: string;
 }
 
 /** What a runtime needs to know to lay out a lab. */

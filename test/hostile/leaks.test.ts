@@ -72,6 +72,8 @@ describeDocker('docker runtime', () => {
     const filters = JSON.stringify({ label: [`netlab.lease`] });
     const mine = (await docker.listContainers({ all: true, filters })).filter((c) => c.Labels['netlab.lease'].split(':')[1] === String(lab.child.pid));
     expect(mine.length).toBe(1);
+    // Finding 10: the engine's log of a node is capped too.
+    expect((await docker.getContainer(mine[0].Id).inspect()).HostConfig.LogConfig?.Config).toMatchObject({ 'max-size': '8m' });
     const run = mine[0].Labels['netlab.run'];
     lab.child.kill('SIGKILL');
     await lab.done;

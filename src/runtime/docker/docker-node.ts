@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, linkSync, mkdirSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import { RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
 
@@ -13,6 +14,9 @@ export const WORKDIR = '/lab';
  * A node that is a container. One long-lived attach carries stdin, stdout and stderr
  * (demultiplexed, no TTY); each start is a new incarnation with its own attach and wait.
  */
+/** Bytes collected per node at most: the rest is listed as not collected. */
+const COLLECT_CAP = 256 * 1024 * 1024;
+
 export class DockerNode implements RuntimeNode {
   private stream?: Duplex;
   private outputListeners: OutputListener[] = [];
@@ -186,22 +190,54 @@ export class DockerNode implements RuntimeNode {
     }
   }
 
-  async collect(dest: string): Promise<void> {
+  /**
+   * Copy the working folder into dest, keeping every file it can: each file is streamed
+   * to disk (never held in memory), keeps its permission bits (no setuid), hard links stay
+   * links; what cannot be kept (a symbolic link, a path the host refuses, past the size
+   * cap) is skipped and returned with the reason, and the rest goes on.
+   */
+  async collect(dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
     mkdirSync(dest, { recursive: true });
-    await this.walk(async (rel, type, body) => {
+    const failures: CollectFailure[] = [];
+    let total = 0;
+    const ex = await this.archive(WORKDIR);
+    if (!ex) return failures;
+    for await (const entry of ex) {
+      const h = entry.header;
+      const rel = h.name.split('/').slice(1).join('/').replace(/\/+$/, '');
+      const body = entry as unknown as PassThrough;
+      if (!rel) {
+        body.resume();
+        continue;
+      }
       const target = resolve(dest, rel);
-      if (relative(dest, target).startsWith('..')) return (body as PassThrough).resume();
-      if (type === 'directory') {
-        mkdirSync(target, { recursive: true });
-        return (body as PassThrough).resume();
+      const inside = relative(dest, target);
+      try {
+        if (inside === '..' || inside.startsWith('../')) throw new Error('outside the folder');
+        if (h.type === 'directory') {
+          mkdirSync(target, { recursive: true });
+          body.resume();
+        } else if (h.type === 'file' || h.type === 'contiguous-file') {
+          if (total + (h.size ?? 0) > capBytes) throw new Error(`over the collection cap of ${capBytes} bytes`);
+          total += h.size ?? 0;
+          mkdirSync(dirname(target), { recursive: true });
+          await pipeline(body, createWriteStream(target));
+          chmodSync(target, (h.mode ?? 0o644) & 0o777);
+        } else if (h.type === 'link' && h.linkname) {
+          body.resume();
+          const from = resolve(dest, h.linkname.split('/').slice(1).join('/'));
+          mkdirSync(dirname(target), { recursive: true });
+          linkSync(from, target);
+        } else {
+          body.resume();
+          throw new Error(h.type === 'symlink' ? `a symbolic link (to ${h.linkname}), not collected` : `a ${h.type}, not a regular file`);
+        }
+      } catch (e) {
+        body.resume();
+        failures.push({ path: rel, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       }
-      const chunks: Buffer[] = [];
-      for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
-      if (type === 'file') {
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, Buffer.concat(chunks));
-      }
-    });
+    }
+    return failures;
   }
 
   /** The container's own socket table, read on the host through /proc/<pid>/net (no exec, no connection). */

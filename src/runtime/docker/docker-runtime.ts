@@ -202,6 +202,8 @@ export class DockerRuntime implements Runtime {
       HostConfig: {
         NetworkMode: this.network,
         Init: true, // a real PID 1 that forwards signals, so stop is prompt
+        // The engine's own copy of the output is capped: the lab keeps what it needs itself.
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '8m', 'max-file': '1' } },
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
