@@ -7,8 +7,9 @@ import { runLab, type LabReporter, type LabResults } from '../lab/run-lab.js';
 import type { ScenarioResult } from '../model/scenario-result.js';
 import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 import { detectSubmission } from './detect-submission.js';
-import { planWithSubmission, type GradeRole } from './submission-plan.js';
+import { LOOPBACK_LOG, planWithSubmission, type GradeRole } from './submission-plan.js';
 import { diagnoseServer } from './diagnose-listening.js';
+import { loopbackNotes } from './loopback-notes.js';
 
 export type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 
@@ -89,6 +90,11 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       for (const s of opts.plan.scenarios) {
         const r = graded.get(s.name);
         grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail));
+      }
+      if ((plan.grading?.loopback ?? 'warn') === 'warn') {
+        const taken = plan.nodes.filter((n) => n.env.NETLAB_LOOPBACK).map((n) => n.name);
+        const notes = loopbackNotes(results.runDir, taken, LOOPBACK_LOG);
+        if (notes.length) grade.notes = [...(grade.notes ?? []), ...notes];
       }
       grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
       log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');

@@ -18,6 +18,8 @@ export interface SubmissionGrade {
   max: number;
   ms: number;
   scenarios: GradedScenario[];
+  /** Said once at the top of the report: what the loopback policy rewrote (warn). */
+  notes?: string[];
   /** Per role: the lab run folder and, when the lab itself could not run, why. */
   runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
 }

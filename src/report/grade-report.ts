@@ -38,6 +38,7 @@ export function gradeReport(g: SubmissionGrade): string {
   const out: string[] = [];
   out.push(`# ${g.submission}: ${g.score} / ${g.max}`, '');
   out.push(`Graded by netlab as ${g.roles.join(' and ')}${g.language ? ` (${g.language})` : ''} in ${(g.ms / 1000).toFixed(0)} s.`, '');
+  if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
   for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:** ${r.error}${r.diagnosis ? `\n\n**Diagnosis:** ${r.diagnosis}` : ''}`, '');
   out.push('| scenario | as | points | result |', '|---|---|---|---|');
   for (const s of g.scenarios) out.push(`| ${s.name} | ${s.role} | ${s.points} / ${s.maxPoints} | ${s.status === 'passed' ? 'passed' : '**failed**'} |`);

@@ -111,6 +111,10 @@ export const Grading = z
     file_limit: Size.optional().describe('Largest file a submission may write (default 64m)'),
     scenario_timeout: Duration.optional().describe('Time limit for one scenario (default 60s)'),
     submission_timeout: Duration.optional().describe('Time limit for one submission run (default 10m)'),
+    loopback: z
+      .enum(['allow', 'warn', 'fail'])
+      .optional()
+      .describe('A submission bound to / connecting to 127.0.0.1: allow (rewrite, say nothing), warn (default: rewrite, the report says so), fail (leave it unreachable)'),
   })
   .describe('How submissions take the place of reference nodes (lab grade)');
 

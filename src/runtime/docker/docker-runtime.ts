@@ -9,12 +9,14 @@ import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
+import { bindShim } from '../local/bind-shim.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_RUN, removeByLabel } from './docker-labels.js';
 
 /** Where a node with a movable clock finds libfaketime and its offset file. */
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
 const CLOCK_FIX_MOUNT = '/run/netlab/clock-fix.so';
 const CLOCK_MOUNT = '/run/netlab/clock';
+const SHIM_MOUNT = '/run/netlab/bind-shim.so';
 
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
@@ -143,15 +145,22 @@ export class DockerRuntime implements Runtime {
     // A movable wall clock: the host's libfaketime (after the sleep fix, clock-fix.c) and the node's clock folder, all
     // read-only (the lab writes the offset from outside; a rename shows through the bind).
     const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
-    const clockVars: Record<string, string> = clock
-      ? { ...clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`), LD_PRELOAD: withPreload(withPreload(env.LD_PRELOAD, CLOCK_FIX_MOUNT), FAKETIME_MOUNT) }
-      : {};
+    const clockVars: Record<string, string> = clock ? clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`) : {};
+    // The loopback policy (a grading node: NETLAB_LOOPBACK set): the socket shim, built on
+    // this machine like the local runtime's, mounted read-only and preloaded first.
+    const shim = env.NETLAB_LOOPBACK ? this.loopbackShim() : undefined;
+    const preload = [shim ? SHIM_MOUNT : undefined, clock ? CLOCK_FIX_MOUNT : undefined, clock ? FAKETIME_MOUNT : undefined].filter((x): x is string => !!x);
+    const binds = [
+      ...(shim ? [`${shim}:${SHIM_MOUNT}:ro`] : []),
+      ...(clock ? [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] : []),
+    ];
+    const preloadVars: Record<string, string> = preload.length ? { LD_PRELOAD: preload.reduce((acc, lib) => withPreload(acc, lib), env.LD_PRELOAD) } : {};
     const container = await this.docker.createContainer({
       name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
       Hostname: node.name,
       Image: image,
       Cmd: command,
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env, ...clockVars }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...(shim ? { JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true' } : {}), ...env, ...clockVars, ...preloadVars }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
       Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
       OpenStdin: true,
@@ -166,7 +175,7 @@ export class DockerRuntime implements Runtime {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
-        ...(clock ? { Binds: [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] } : {}),
+        ...(binds.length ? { Binds: binds } : {}),
         // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
@@ -185,6 +194,14 @@ export class DockerRuntime implements Runtime {
     });
     await container.putArchive(await filesTar(node.files), { path: '/' });
     return new DockerNode(this.docker, container, node.name, address, image, clock);
+  }
+
+  private shimPath?: string;
+  private loopbackShim(): string {
+    if (this.shimPath) return this.shimPath;
+    const r = bindShim(this.projectRoot);
+    if (!r.path) throw new RuntimeError(`the loopback policy needs the socket shim: ${r.why}`);
+    return (this.shimPath = r.path);
   }
 
   async destroy(): Promise<void> {
