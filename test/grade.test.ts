@@ -73,7 +73,7 @@ const CHAT: Record<string, number> = {
   'py-toom': 20,
   'toom-prompts': 20, // `>username: `, re-asks only the password
   'toom-hash-numbers': 16, // wants `#n`; the topology sends the bare number the seed writes: EDT (2) and DLT (2)
-  'toom-localhost': 0, // binds 127.0.0.1 as the seed's program does: intended 20 with the loopback policy
+  'toom-localhost': 20, // binds 127.0.0.1 as the seed's program does: rebound by the loopback policy (measured 20)
 };
 const CHAT_CLASS = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-'));
 const chatNames = materializeChatSubmissions(CHAT_CLASS);
@@ -144,7 +144,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CHAT);
     const lost = results['toom-hash-numbers'].tests.filter((t: { score: number; max_score: number }) => t.score < t.max_score).map((t: { name: string }) => t.name);
     expect(lost).toEqual(['EDT by the author only', 'DLT by the author only']);
-    expect(readFileSync(join(chatOut, 'toom-localhost', 'report.md'), 'utf8')).toMatch(/listens on 127\.0\.0\.1:6000 only/);
+    expect(readFileSync(join(chatOut, 'toom-localhost', 'report.md'), 'utf8')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:6000/);
     expect(await leftovers('chat-grading')).toBe(0);
   }, 900_000);
 

@@ -111,6 +111,10 @@ export const Grading = z
     file_limit: Size.optional().describe('Largest file a submission may write (default 64m)'),
     scenario_timeout: Duration.optional().describe('Time limit for one scenario (default 60s)'),
     submission_timeout: Duration.optional().describe('Time limit for one submission run (default 10m)'),
+    packages: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name (lower-case letters, digits, + . -)'))
+      .optional()
+      .describe('Debian packages to add to the grading image (e.g. python3-scipy): built once into a cached variant'),
     loopback: z
       .enum(['allow', 'warn', 'fail'])
       .optional()

@@ -59,7 +59,9 @@ export class DockerRuntime implements Runtime {
     const progress = (m: string) => (quietBuild(m) ? images.debug(m) : opts.log(m));
     const imageWork = Promise.all([
       own(LAB_IMAGE_ALIAS, () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
-      own(GRADING_IMAGE_ALIAS, () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+      own(GRADING_IMAGE_ALIAS, () =>
+        ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal, packages: plan.grading?.packages }),
+      ),
     ]);
     const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && i !== LAB_IMAGE_ALIAS && i !== GRADING_IMAGE_ALIAS))];
     const check = Promise.all(
