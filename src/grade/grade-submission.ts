@@ -10,6 +10,7 @@ import { detectSubmission } from './detect-submission.js';
 import { LOOPBACK_LOG, planWithSubmission, type GradeRole } from './submission-plan.js';
 import { diagnoseServer } from './diagnose-listening.js';
 import { loopbackNotes } from './loopback-notes.js';
+import { buildOnce } from './build-once.js';
 
 export type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 
@@ -52,10 +53,21 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
     }
     return finish(grade, t0);
   }
+  // Java: compiled once, in a sandboxed build node, and every graded node runs the classes.
+  let source = dir;
+  const built = await buildOnce({ plan: opts.plan, dir, launch, runtime: opts.runtime, projectRoot: opts.projectRoot, runsDir: join(opts.outDir, 'runs'), signal: opts.signal, reporter: opts.reporter }).catch((e) => {
+    log?.warn({ err: e }, 'build once failed; each node builds');
+    return undefined;
+  });
+  if (built) {
+    source = built.dir;
+    launch = built.launch;
+    log?.info({ ms: built.ms, dir: built.dir }, 'built once');
+  }
   for (const role of opts.roles) {
     let results: LabResults | undefined;
     try {
-      const { plan, limits } = planWithSubmission(opts.plan, dir, role, launch);
+      const { plan, limits } = planWithSubmission(opts.plan, source, role, launch);
       const ctl = new AbortController();
       const onAbort = () => ctl.abort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
