@@ -16,7 +16,7 @@ const EXPECTED: Record<string, number> = {
   'no-beacon-expiry': 14.5, // contact-log retention (1.5)
   'crash-on-upload': 10, // upload (3) and checking (3)
   'never-exits': 15.5, // exiting after logout (0.5)
-  'localhost-server': 0, // unreachable today; 16 once the controller applies the loopback policy (README)
+  'localhost-server': 16, // binds 127.0.0.1: the loopback policy (warn) rebinds it, and the report says so
   'fork-bomb': 0,
   'endless-output': 0,
   'c-hostile': 0,
@@ -28,7 +28,7 @@ const TIMERS: string[] = [];
 /**
  * A class as real students write it (README, second table): the score each gets TODAY, and why. 16 is full marks:
  * they keep the real 15-minute / 3-minute timers, which the clock: steps now test. The README gives the intended
- * score once the controller has the loopback policy; flip those then.
+ * score of each.
  */
 const CLASS: Record<string, number> = {
   'py-hurried': 16,
@@ -47,9 +47,9 @@ const CLASS: Record<string, number> = {
   // start, 6 s on a quiet machine and 36-44 s on a loaded one, so their score depends on the load
   // (13 measured, and 5 once in CI at load). Building once per submission is the fix (issue 9 item 8).
   'c-makefile': 16,
-  'loopback-server': 0, // binds localhost: intended 16 with the loopback policy
-  'hardcoded-client': 0, // connects to 127.0.0.1: intended 16 with the loopback policy
-  'c-hardcoded': 0, // the same in C
+  'loopback-server': 16, // binds localhost: rebound by the loopback policy (measured 16)
+  'hardcoded-client': 16, // connects to 127.0.0.1: sent to the server by the loopback policy (measured 16)
+  'c-hardcoded': 16, // the same in C (measured 16)
   'probe-crash': 16, // would be killed by a connect probe; readiness reads the socket table
   'pandas-import': 16, // python3-pandas is in the grading image
 };
@@ -75,7 +75,7 @@ const CHAT: Record<string, number> = {
   'py-toom': 20,
   'toom-prompts': 20, // `>username: `, re-asks only the password
   'toom-hash-numbers': 16, // wants `#n`; the topology sends the bare number the seed writes: EDT (2) and DLT (2)
-  'toom-localhost': 0, // binds 127.0.0.1 as the seed's program does: intended 20 with the loopback policy
+  'toom-localhost': 20, // binds 127.0.0.1 as the seed's program does: rebound by the loopback policy (measured 20)
 };
 const CHAT_CLASS = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-'));
 const chatNames = materializeChatSubmissions(CHAT_CLASS);
@@ -96,7 +96,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     );
     expect(scores).toEqual(EXPECTED);
     // Reasons are written down for a student to read.
-    expect(readFileSync(join(out, 'localhost-server', 'report.md'), 'utf8')).toMatch(/listens on 127\.0\.0\.1:4000 only/);
+    expect(readFileSync(join(out, 'localhost-server', 'report.md'), 'utf8')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:4000 \(TCP\); the lab reached it on /);
     expect(readFileSync(join(out, 'fork-bomb', 'report.md'), 'utf8')).toMatch(/process limit/);
     expect(readFileSync(join(out, 'endless-output', 'report.md'), 'utf8')).toMatch(/output limit/);
     expect(readFileSync(join(out, 'c-hostile', 'report.md'), 'utf8')).toMatch(/out of memory|not ready/);
@@ -128,11 +128,11 @@ describeDocker('lab grade (docker, sandboxed)', () => {
       const lost = r.tests.filter((t: { score: number; max_score: number }) => t.score < t.max_score).map((t: { name: string }) => t.name);
       expect(lost, n).toEqual(TIMERS);
     }
-    // The zeros, each for the reason the README gives.
+    // The loopback ones are graded normally, and the report says what was rewritten.
     const report = (n: string) => readFileSync(join(classOut, n, 'report.md'), 'utf8');
-    expect(report('loopback-server')).toMatch(/listens on 127\.0\.0\.1:4000 only/);
-    expect(report('hardcoded-client')).toMatch(/ConnectionRefusedError/);
-    expect(report('c-hardcoded')).toMatch(/connect: Connection refused/);
+    expect(report('loopback-server')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:4000/);
+    expect(report('hardcoded-client')).toMatch(/phone1 sent to 127\.0\.0\.1:4000 \(TCP, connect\); the lab delivered it to the server/);
+    expect(report('c-hardcoded')).toMatch(/phone1 sent to 127\.0\.0\.1:4000/);
     expect(await leftovers('bluetrace-grading')).toBe(0);
   }, 3_600_000);
 
@@ -144,7 +144,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CHAT);
     const lost = results['toom-hash-numbers'].tests.filter((t: { score: number; max_score: number }) => t.score < t.max_score).map((t: { name: string }) => t.name);
     expect(lost).toEqual(['EDT by the author only', 'DLT by the author only']);
-    expect(readFileSync(join(chatOut, 'toom-localhost', 'report.md'), 'utf8')).toMatch(/listens on 127\.0\.0\.1:6000 only/);
+    expect(readFileSync(join(chatOut, 'toom-localhost', 'report.md'), 'utf8')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:6000/);
     expect(await leftovers('chat-grading')).toBe(0);
   }, 900_000);
 

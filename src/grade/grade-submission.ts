@@ -8,8 +8,10 @@ import type { Runtime } from '../runtime/runtime.js';
 import { runLab, type LabReporter, type LabResults } from '../lab/run-lab.js';
 import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 import { detectSubmission } from './detect-submission.js';
-import { planWithSubmission, type GradeRole } from './submission-plan.js';
+import { LOOPBACK_LOG, planWithSubmission, type GradeRole } from './submission-plan.js';
 import { diagnoseServer } from './diagnose-listening.js';
+import { loopbackNotes } from './loopback-notes.js';
+import { buildOnce } from './build-once.js';
 
 export type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 
@@ -52,11 +54,22 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
     }
     return finish(grade, t0);
   }
+  // Java: compiled once, in a sandboxed build node, and every graded node runs the classes.
+  let source = dir;
+  const built = await buildOnce({ plan: opts.plan, dir, launch, runtime: opts.runtime, projectRoot: opts.projectRoot, runsDir: join(opts.outDir, 'runs'), signal: opts.signal, reporter: opts.reporter }).catch((e) => {
+    log?.warn({ err: e }, 'build once failed; each node builds');
+    return undefined;
+  });
+  if (built) {
+    source = built.dir;
+    launch = built.launch;
+    log?.info({ ms: built.ms, dir: built.dir }, 'built once');
+  }
   for (const role of opts.roles) {
     let results: LabResults | undefined;
     try {
-      const { plan, limits, notes } = planWithSubmission(opts.plan, dir, role, launch);
-      if (notes.length) grade.notes = notes;
+      const { plan, limits, notes } = planWithSubmission(opts.plan, source, role, launch);
+      if (notes.length) grade.skipped = notes;
       const ctl = new AbortController();
       setMaxListeners(0, ctl.signal);
       const onAbort = () => ctl.abort();
@@ -96,6 +109,11 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       for (const s of opts.plan.scenarios) {
         const r = graded.get(s.name);
         grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail));
+      }
+      if ((plan.grading?.loopback ?? 'warn') === 'warn') {
+        const taken = plan.nodes.filter((n) => n.env.NETLAB_LOOPBACK).map((n) => n.name);
+        const notes = loopbackNotes(results.runDir, taken, LOOPBACK_LOG);
+        if (notes.length) grade.notes = [...(grade.notes ?? []), ...notes];
       }
       grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
       log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');

@@ -8,6 +8,9 @@ import { detectSubmission, SubmissionError, withBuild, type Launch } from './det
 export type { GradeRole } from '../model/grade-results.js';
 import type { GradeRole } from '../model/grade-results.js';
 
+/** Where the shim writes what it rewrote, in the node's working folder (collected with it). */
+export const LOOPBACK_LOG = '.netlab-loopback.log';
+
 const SKIP = new Set(['.git', '__pycache__', 'node_modules', '.venv', '.idea', '.vscode']);
 const MAX_SUBMISSION_BYTES = 20 * 1024 * 1024;
 
@@ -59,6 +62,15 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
   const files = readSubmission(dir, notes);
   const takes = (n: NodePlan) => role === 'both' || n.role === role;
   const outputLimit = parseSize(g.output_limit ?? '1m');
+  // The loopback policy, applied by the socket shim in each submission node (docs/grading.md).
+  const server = plan.nodes.find((n) => n.role === 'server');
+  const serverPorts = [...new Set([...(g.server?.port ? [g.server.port] : []), ...Object.values(server?.ports ?? {})])];
+  const loopbackEnv: Record<string, string> = {
+    NETLAB_LOOPBACK: g.loopback ?? 'warn',
+    NETLAB_SERVER_ADDRESS: '{{ server.ip }}',
+    NETLAB_SERVER_PORTS: serverPorts.join(','),
+    NETLAB_LOOPBACK_LOG: LOOPBACK_LOG,
+  };
   const nodes = plan.nodes.map((n): NodePlan => {
     if (!takes(n)) return { ...n, outputLimit };
     const spec = g[n.role];
@@ -70,6 +82,7 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
       ...n,
       image: g.image ?? 'grading',
       command,
+      env: { ...n.env, ...loopbackEnv },
       files: [...files, ...n.files],
       limits: { memory: '256m', cpus: 0.5, pids: 64, ...(g.limits ?? {}) },
       // The reference's readiness text is not the submission's: wait for its port if known.

@@ -85,12 +85,21 @@ export interface BaseSpec {
   layout: number;
 }
 
-export function gradingBaseSpec(arch: string = debianArch()): BaseSpec {
+/** A Debian package name (policy manual 5.6.1): what grading.packages may list. */
+export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * The base, with a topology's extra Debian packages (grading.packages) when it names some:
+ * a variant with its own hash, so its debootstrap tree and image are cached apart.
+ */
+export function gradingBaseSpec(arch: string = debianArch(), extra: readonly string[] = []): BaseSpec {
+  const bad = extra.find((p) => !DEBIAN_PACKAGE_NAME.test(p));
+  if (bad !== undefined) throw new RootfsError(`not a Debian package name: ${JSON.stringify(bad)}`);
   return {
     suite: DEBIAN_SUITE,
     variant: DEBOOTSTRAP_VARIANT,
     arch,
-    packages: [...GRADING_PACKAGES].sort(),
+    packages: [...new Set([...GRADING_PACKAGES, ...extra])].sort(),
     layout: GRADING_BASE_LAYOUT_VERSION,
   };
 }

@@ -74,6 +74,16 @@ describe('grading base: package list and hash', () => {
     expect({ layout: GRADING_BASE_LAYOUT_VERSION, hash: h }).toEqual({ layout: 1, hash: '218bf2b8' });
   });
 
+  it('takes extra Debian packages (grading.packages) as a variant with its own hash, and refuses bad names', () => {
+    const plain = gradingBaseHash(gradingBaseSpec('amd64'));
+    const withScipy = gradingBaseSpec('amd64', ['python3-scipy']);
+    expect(withScipy.packages).toContain('python3-scipy');
+    expect(gradingBaseHash(withScipy)).not.toBe(plain);
+    expect(gradingBaseHash(gradingBaseSpec('amd64', ['python3']))).toBe(plain); // already there
+    expect(GRADING_PACKAGES).toEqual(expect.arrayContaining(['libfaketime', 'python3-numpy', 'python3-pandas']));
+    expect(() => gradingBaseSpec('amd64', ['scipy; rm -rf /'])).toThrow(/not a Debian package name/);
+  });
+
   it('maps Node architectures to Debian ones', () => {
     expect(debianArch('x64')).toBe('amd64');
     expect(debianArch('arm64')).toBe('arm64');

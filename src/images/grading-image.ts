@@ -49,6 +49,8 @@ export interface GradingImageOptions {
   repository?: string;
   /** Repository for the imported Debian base; default 'netlab/grading-base'. */
   baseRepository?: string;
+  /** Debian packages on top of the standard list (a topology's grading.packages): a cached variant. */
+  packages?: readonly string[];
 }
 
 /** The grading image ensureGradingImage settled on, and whether it had to be built. */
@@ -119,13 +121,21 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
   const { say, elapsed, step } = steps;
   const repository = opts.repository ?? GRADING_REPOSITORY;
   const baseRepository = opts.baseRepository ?? GRADING_BASE_REPOSITORY;
-  const latest = `${repository}:latest`;
+  const extra = [...new Set(opts.packages ?? [])].sort();
 
   steps.checkAborted('grading image');
   const ctx = await steps.readContext(opts.projectRoot);
   const apps = appEntries(ctx);
-  const spec = gradingBaseSpec();
+  let spec: ReturnType<typeof gradingBaseSpec>;
+  try {
+    spec = gradingBaseSpec(undefined, extra);
+  } catch (e) {
+    throw new GradingImageError((e as Error).message);
+  }
+  if (extra.length) say(`grading image with extra Debian packages: ${extra.join(', ')}`);
   const baseTag = `${baseRepository}:${gradingBaseHash(spec)}`;
+  // A variant with extra packages never takes the :latest tag of the standard image.
+  const latest = extra.length ? `${repository}:latest-${gradingBaseHash(spec)}` : `${repository}:latest`;
   const dockerfile = gradingDockerfile(baseTag);
   const node = await step('identifying the node binary', () => nodeIdentity());
   const tag = gradingTagFor(repository, { baseTag, dockerfile, contextHash: hashEntries(apps), node: node.text });

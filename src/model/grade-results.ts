@@ -18,10 +18,12 @@ export interface SubmissionGrade {
   max: number;
   ms: number;
   scenarios: GradedScenario[];
+  /** Said once at the top of the report: what the loopback policy rewrote (warn). */
+  notes?: string[];
   /** Per role: the lab run folder and, when the lab itself could not run, why. */
   runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
   /** What was not taken from the submission folder (hard links, symbolic links, special files), with why. */
-  notes?: string[];
+  skipped?: string[];
   /** Ctrl-C stopped the grading: the scores are partial and the submission is graded again next time. */
   interrupted?: boolean;
 }

@@ -41,8 +41,9 @@ export function gradeReport(g: SubmissionGrade): string {
   out.push(`# ${inline(g.submission)}: ${g.score} / ${g.max}`, '');
   if (g.interrupted) out.push('**Interrupted (Ctrl-C): these scores are partial; the submission will be graded again.**', '');
   out.push(`Graded by netlab as ${g.roles.join(' and ')}${g.language ? ` (${g.language})` : ''} in ${(g.ms / 1000).toFixed(0)} s.`, '');
+  if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
   for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
-  if (g.notes?.length) out.push('**Not copied into the sandbox:**', '', fenced(g.notes.join('\n')), '');
+  if (g.skipped?.length) out.push('**Not copied into the sandbox:**', '', fenced(g.skipped.join('\n')), '');
   out.push('| scenario | as | points | result |', '|---|---|---|---|');
   for (const s of g.scenarios) out.push(`| ${inline(s.name)} | ${s.role} | ${s.points} / ${s.maxPoints} | ${s.status === 'passed' ? 'passed' : '**failed**'} |`);
   out.push('');

@@ -78,3 +78,20 @@ describe('loadTopology', () => {
     expect(e.line).toBe(4);
   });
 });
+
+describe('grading keys of issue 9', () => {
+  const base = `name: g
+server: { command: [srv] }
+grading:
+`;
+  it('packages: Debian package names only, refused at their line; loopback: allow, warn or fail', () => {
+    expect(loadTopology(write('pk.yaml', `${base}  packages: [python3-scipy, python3-matplotlib]\n  loopback: fail\n`)).grading).toMatchObject({
+      packages: ['python3-scipy', 'python3-matplotlib'],
+      loopback: 'fail',
+    });
+    const e = fails(`${base}  packages: [python3-scipy, "Scipy Now"]\n`);
+    expect(e.message).toMatch(/a Debian package name/);
+    expect(e.key).toBe('grading.packages[1]');
+    expect(fails(`${base}  loopback: maybe\n`).key).toBe('grading.loopback');
+  });
+});

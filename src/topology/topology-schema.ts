@@ -124,6 +124,14 @@ export const Grading = z
       .max(3)
       .optional()
       .describe('Scenarios that failed by a timeout are graded again this many times on a fresh lab, the best result counting (default 1): a busy grading machine must not cost points'),
+    packages: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name (lower-case letters, digits, + . -)'))
+      .optional()
+      .describe('Debian packages to add to the grading image (e.g. python3-scipy): built once into a cached variant'),
+    loopback: z
+      .enum(['allow', 'warn', 'fail'])
+      .optional()
+      .describe('A submission bound to / connecting to 127.0.0.1: allow (rewrite, say nothing), warn (default: rewrite, the report says so), fail (leave it unreachable)'),
   })
   .describe('How submissions take the place of reference nodes (lab grade)');
 

@@ -9,6 +9,7 @@ import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage, REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
+import { bindShim } from '../local/bind-shim.js';
 import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
@@ -17,6 +18,7 @@ import { HostFirewall, reapFirewall } from './host-firewall.js';
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
 const CLOCK_FIX_MOUNT = '/run/netlab/clock-fix.so';
 const CLOCK_MOUNT = '/run/netlab/clock';
+const SHIM_MOUNT = '/run/netlab/bind-shim.so';
 
 /** The names topology files use for the images netlab builds itself. */
 export const LAB_IMAGE_ALIAS = 'netlab';
@@ -67,7 +69,9 @@ export class DockerRuntime implements Runtime {
     const progress = (m: string) => (quietBuild(m) ? images.debug(m) : opts.log(m));
     const imageWork = Promise.all([
       own([LAB_IMAGE_ALIAS], () => ensureLabImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
-      own([GRADING_IMAGE_ALIAS, DATABASE_IMAGE_ALIAS], () => ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal })),
+      own([GRADING_IMAGE_ALIAS, DATABASE_IMAGE_ALIAS], () =>
+        ensureGradingImage(this.docker, { projectRoot: this.projectRoot, onProgress: progress, signal: opts.signal, packages: plan.grading?.packages }),
+      ),
     ]);
     const others = [...new Set(plan.nodes.map((n) => n.image).filter((i): i is string => !!i && ![LAB_IMAGE_ALIAS, GRADING_IMAGE_ALIAS, DATABASE_IMAGE_ALIAS].includes(i)))];
     const check = Promise.all(
@@ -179,18 +183,32 @@ export class DockerRuntime implements Runtime {
     // A movable wall clock: the host's libfaketime (after the sleep fix, clock-fix.c) and the node's clock folder, all
     // read-only (the lab writes the offset from outside; a rename shows through the bind).
     const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
-    const clockVars: Record<string, string> = clock
-      ? { ...clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`), LD_PRELOAD: withPreload(withPreload(env.LD_PRELOAD, CLOCK_FIX_MOUNT), FAKETIME_MOUNT) }
-      : {};
+    const clockVars: Record<string, string> = clock ? clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`) : {};
+    // The loopback policy (a grading node: NETLAB_LOOPBACK set): the socket shim, built on
+    // this machine like the local runtime's, mounted read-only and preloaded first.
+    const shim = env.NETLAB_LOOPBACK ? this.loopbackShim() : undefined;
+    const preload = [shim ? SHIM_MOUNT : undefined, clock ? CLOCK_FIX_MOUNT : undefined, clock ? FAKETIME_MOUNT : undefined].filter((x): x is string => !!x);
+    const binds = [
+      ...(shim ? [`${shim}:${SHIM_MOUNT}:ro`] : []),
+      ...(clock ? [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] : []),
+    ];
+    const preloadVars: Record<string, string> = preload.length ? { LD_PRELOAD: preload.reduce((acc, lib) => withPreload(acc, lib), env.LD_PRELOAD) } : {};
     const container = await this.docker.createContainer({
       name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
       Hostname: node.name,
       Image: image,
       Cmd: command,
       // A submission's PATH has no reference apps on it (and their folder is hidden below).
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...(sandbox ? { PATH: SUBMISSION_PATH } : {}), ...env, ...clockVars }).map(
-        ([k, v]) => `${k}=${v}`,
-      ),
+      Env: Object.entries({
+        NETLAB_NODE_NAME: node.name,
+        NETLAB_NODE_ADDRESS: address,
+        PYTHONUNBUFFERED: '1',
+        ...(sandbox ? { PATH: SUBMISSION_PATH } : {}),
+        ...(shim ? { JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true' } : {}),
+        ...env,
+        ...clockVars,
+        ...preloadVars,
+      }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
       Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name },
       OpenStdin: true,
@@ -207,7 +225,7 @@ export class DockerRuntime implements Runtime {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
-        ...(clock ? { Binds: [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] } : {}),
+        ...(binds.length ? { Binds: binds } : {}),
         // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
@@ -250,6 +268,14 @@ export class DockerRuntime implements Runtime {
       range: this.subnet.cidr,
       marker: { from: hostAddress(this.subnet, 1), to: intToIp(this.subnet.base + this.subnet.size - 1), broadcast: true },
     };
+  }
+
+  private shimPath?: string;
+  private loopbackShim(): string {
+    if (this.shimPath) return this.shimPath;
+    const r = bindShim(this.projectRoot);
+    if (!r.path) throw new RuntimeError(`the loopback policy needs the socket shim: ${r.why}`);
+    return (this.shimPath = r.path);
   }
 
   async destroy(): Promise<void> {
