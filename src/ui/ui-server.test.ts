@@ -100,8 +100,8 @@ describe('recordedRun', () => {
         scenarios: [{ name: 's', status: 'passed', ms: 5, steps: [{ path: '1', description: 'b: send "hi"', status: 'passed', ms: 1 }, { path: '2', description: 'x', status: 'skipped', ms: 0 }] }],
       }),
     );
-    writeFileSync(join(dir, 'nodes', 'a', 'transcript.log'), '[   0.100s] --- starting: x\n[   0.300s]     got hi\n');
-    writeFileSync(join(dir, 'nodes', 'b', 'transcript.log'), '[   0.200s] >>> hi\n');
+    writeFileSync(join(dir, 'nodes', 'a', 'transcript.log'), '[   0.100s] lab| starting: x\n[   0.300s] out| got hi\n');
+    writeFileSync(join(dir, 'nodes', 'b', 'transcript.log'), '[   0.200s] in >| hi\n');
     const src = recordedRun(dir);
     expect(src.live).toBe(false);
     expect((await src.info()).nodes.map((n) => n.name)).toEqual(['a', 'b']);
