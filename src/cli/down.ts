@@ -14,7 +14,7 @@ export async function down(projectRoot: string, lab: string | undefined, opts: {
   let removed = 0;
   if (docker) {
     // --all: this user's labs of this project only; --everyone: every netlab lab on the engine.
-    const label = opts.all ? (opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`) : `${LABEL_LAB}=${lab}`;
+    const label = downLabel(projectRoot, lab, opts);
     const nets = await docker.listNetworks({ filters: JSON.stringify({ label: [label] }) });
     const runIds = new Set(nets.map((n) => n.Labels?.[LABEL_RUN]).filter(Boolean));
     const r = await removeByLabel(docker, label);
@@ -38,4 +38,10 @@ export async function down(projectRoot: string, lab: string | undefined, opts: {
   }
   if (!removed) process.stderr.write(`nothing to tear down${lab ? ` for ${lab}` : ''}\n`);
   return EXIT.ok;
+}
+
+/** The label `lab down` removes by: one lab by name; --all this user's labs of this project; --everyone every netlab lab. */
+export function downLabel(projectRoot: string, lab: string | undefined, opts: { all?: boolean; everyone?: boolean }): string {
+  if (!opts.all) return `${LABEL_LAB}=${lab}`;
+  return opts.everyone ? LABEL_LAB : `${LABEL_OWNER}=${ownerTag(projectRoot)}`;
 }

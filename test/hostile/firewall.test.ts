@@ -51,10 +51,12 @@ describeDocker('the grading host is out of reach', () => {
     const by = Object.fromEntries(g.scenarios.map((s: { name: string }) => [s.name, s]));
     expect(by['cannot see or run the reference apps'].status, JSON.stringify(by['cannot see or run the reference apps'].failure)).toBe('passed');
     const transcript = readFileSync(join(g.runs[0].runDir, 'nodes', 'server', 'transcript.log'), 'utf8');
-    expect(transcript).toMatch(/gw: connected=0 refused=0 timeout=6 other=0/);
+    // Dropped: never connected, never refused (a refusal would mean the host answered).
+    const gw = /gw: connected=(\d+) refused=(\d+) timeout=(\d+) other=(\d+)/.exec(transcript);
+    expect(gw?.slice(1, 3), transcript.slice(-1500)).toEqual(['0', '0']);
     expect(accepted.n).toBe(0);
-    expect(before).toBeGreaterThan(0); // the rule was there while the lab ran
-    expect(rules().length).toBe(before - 1); // and removed with it
+    expect(before, 'the rule was there while the lab ran').toBeGreaterThan(0);
+    expect(rules().length, 'and was removed with it').toBeLessThan(before);
     expect(await leftovers('escape-grading')).toBe(0);
   });
 });
