@@ -92,6 +92,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   let addresses = new Map<string, string>();
   let error: LabResults['error'];
   let interrupted = false;
+  let released = false;
   let nodeSummary: LabResults['nodes'];
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
@@ -178,7 +179,11 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         log.info({ scenario: s.name, status: r.status, ms: Math.round(r.ms), failure: r.failure }, 'scenario');
       }
     });
-    if (opts.keep && opts.holdOpen) await opts.holdOpen(nodes, runDir, runId);
+    if (opts.keep && opts.holdOpen) {
+      await opts.holdOpen(nodes, runDir, runId);
+      // Ctrl-C (or `lab down`) is how a held lab is let go: the end of the hold, not an interruption.
+      released = signal.aborted;
+    }
   } catch (e) {
     if (e instanceof AbortedError || signal.aborted) {
       interrupted = true;
@@ -246,7 +251,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   }
 
   // Ctrl-C during collection or tear-down interrupts the run too (exit 130), after tear-down finished.
-  if (signal.aborted) interrupted = true;
+  if (signal.aborted && !released) interrupted = true;
   const status: LabStatus = interrupted ? 'interrupted' : error ? 'error' : results.every((r) => r.status === 'passed') ? 'passed' : 'failed';
   const res: LabResults = {
     lab: plan.name,
