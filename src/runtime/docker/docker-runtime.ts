@@ -162,7 +162,7 @@ export class DockerRuntime implements Runtime {
       Hostname: node.name,
       Image: image,
       Cmd: command,
-      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...(shim ? { JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true' } : {}), ...env, ...clockVars, ...preloadVars }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ NETLAB_NODE_NAME: node.name, NETLAB_NODE_ADDRESS: address, PYTHONUNBUFFERED: '1', ...env, ...clockVars, ...preloadVars }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
       Labels: { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_NODE]: node.name },
       OpenStdin: true,
