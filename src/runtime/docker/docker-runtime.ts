@@ -204,7 +204,6 @@ export class DockerRuntime implements Runtime {
         NETLAB_NODE_ADDRESS: address,
         PYTHONUNBUFFERED: '1',
         ...(sandbox ? { PATH: SUBMISSION_PATH } : {}),
-        ...(shim ? { JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true' } : {}),
         ...env,
         ...clockVars,
         ...preloadVars,
