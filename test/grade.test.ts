@@ -89,7 +89,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
   const out = mkdtempSync(join(tmpdir(), 'netlab-grade-'));
 
   it('grades a class: each submission gets exactly the points it deserves, hostile ones zero, nothing harmed', async () => {
-    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--runtime', 'docker', '--out', out, '--jobs', '2']);
+    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', SUBMISSIONS, '--runtime', 'docker', '--out', out, '--jobs', '3']);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const scores = Object.fromEntries(
       Object.keys(EXPECTED).map((name) => [name, JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8')).score]),
@@ -116,7 +116,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
 
   it('grades a class as real students write it: prompts by meaning, the readings the assignment allows, each score with its reason', async () => {
     const classOut = mkdtempSync(join(tmpdir(), 'netlab-grade-real-'));
-    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', REAL_CLASS, '--runtime', 'docker', '--out', classOut, '--jobs', '2']);
+    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', REAL_CLASS, '--runtime', 'docker', '--out', classOut, '--jobs', '3']);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const results = Object.fromEntries(Object.keys(CLASS).map((n) => [n, scoreOf(classOut, n)]));
     expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CLASS);
