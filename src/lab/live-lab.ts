@@ -2,41 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import { templateScope } from '../topology/lab-plan.js';
-import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
+import type { ScenarioResult } from '../model/scenario-result.js';
+import type { LabEvent, LabInfo, NodeInfo, NodeOp } from './live-events.js';
 import { runScenario } from '../scenario/run-scenario.js';
 import { UsageError } from '../model/netlab-error.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, type LabNode } from './lab-node.js';
 import { startAll, type LabReporter } from './run-lab.js';
 
-/** A node as the live page and `lab ps` show it. */
-export interface NodeInfo {
-  name: string;
-  role: string;
-  ip: string;
-  image: string;
-  state: 'running' | 'exited' | 'not started';
-  exit?: string;
-}
-
-export interface LabInfo {
-  lab: string;
-  runtime: string;
-  runDir: string;
-  nodes: NodeInfo[];
-  scenarios: string[];
-}
-
-/** What happens in a live lab, in the order it happens. */
-export type LabEvent =
-  | { type: 'output'; node: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'typed'; node: string; text: string }
-  | { type: 'state'; node: NodeInfo }
-  | { type: 'scenario-start'; name: string }
-  | { type: 'step'; step: StepEvent }
-  | { type: 'scenario-end'; name: string; status: string; ms: number; error?: string };
-
-export type NodeOp = 'start' | 'stop' | 'restart';
+export type { LabEvent, LabInfo, NodeInfo, NodeOp } from './live-events.js';
 
 /**
  * A running lab seen from outside: what the control socket and the live page need, and

@@ -3,17 +3,8 @@ import '@xterm/xterm/css/xterm.css';
 import dagre from '@dagrejs/dagre';
 import './style.css';
 
-// The wire format of /ws (see src/ui/ui-server.ts and src/lab/live-lab.ts).
-interface NodeInfo { name: string; role: string; ip: string; image: string; state: string; exit?: string }
-interface LabInfo { lab: string; runtime: string; runDir: string; nodes: NodeInfo[]; scenarios: string[] }
-interface StepEvent { scenario: string; path: string; description: string; status: 'passed' | 'failed'; ms: number; error?: string }
-type LabEvent =
-  | { type: 'output'; node: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'typed'; node: string; text: string }
-  | { type: 'state'; node: NodeInfo }
-  | { type: 'scenario-start'; name: string }
-  | { type: 'step'; step: StepEvent }
-  | { type: 'scenario-end'; name: string; status: string; ms: number; error?: string };
+// The wire format of /ws (see src/ui/ui-server.ts and src/lab/live-events.ts).
+import type { LabEvent, LabInfo, NodeInfo } from '../../lab/live-events.js';
 type Message = { type: 'info'; info: LabInfo; live: boolean } | { type: 'events'; events: LabEvent[] } | { type: 'reply'; op: string; node: string; ok: boolean; error?: string };
 
 /** Bounds that keep the page's memory flat however long the lab prints. */
