@@ -94,7 +94,10 @@ export class DockerNode implements RuntimeNode {
       stream.once('error', ok);
     });
     this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
-    const waited = this.container.wait({ condition: 'next-exit' } as object) as Promise<{ StatusCode: number }>;
+    // Starting it: the exit after this start. Adopting a running one: 'not-running', because
+    // a 'next-exit' wait the engine registers only after a stop that comes right behind it
+    // (lab run restarts every node at once) would wait for the exit after the next start.
+    const waited = this.container.wait({ condition: start ? 'next-exit' : 'not-running' } as object) as Promise<{ StatusCode: number }>;
     if (start) await this.container.start();
     this.isRunning = true;
     this.pid = undefined;
