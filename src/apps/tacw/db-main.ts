@@ -11,7 +11,9 @@
  * names the address; the wrapper drops to the `postgres` user and says when it is ready.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { parseArgv } from '../common/parse-argv.js';
@@ -41,6 +43,23 @@ function dropTo(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/**
+ * The cluster's folder as the postgres user can reach it. The node's folder may sit under a
+ * folder only root may enter (a run folder below a private temporary one): then the cluster
+ * goes to a folder of the system's temporary directory, which is removed when the server
+ * ends (nothing is left behind; a db node restarted in this case starts empty), and the
+ * node says where.
+ */
+function reachableDataDir(dataDir: string, as: { uid: number; gid: number }): string {
+  const parent = path.dirname(dataDir);
+  if (spawnSync('test', ['-w', parent, '-a', '-x', parent], { uid: as.uid, gid: as.gid }).status === 0) return dataDir;
+  const home = path.join(tmpdir(), `tacw-db-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  chownSync(home, as.uid, as.gid);
+  process.stdout.write(`tacw-db: ${parent} is not reachable by the postgres user; the cluster lives in ${home}\n`);
+  return path.join(home, path.basename(dataDir));
+}
+
 function main(): void {
   process.stdout.on('error', () => undefined);
   const args = parseArgsOrExit('tacw-db', USAGE, () => {
@@ -54,7 +73,11 @@ function main(): void {
   const bin = pgBinDir();
   const as = dropTo();
   const opts = { ...(as ?? {}), stdio: 'inherit' as const };
-  if (as) chownSync(path.dirname(args.dataDir), as.uid, as.gid); // the node's folder, where the cluster lives
+  const requested = args.dataDir;
+  if (as) {
+    chownSync(path.dirname(args.dataDir), as.uid, as.gid); // the node's folder, where the cluster lives
+    args.dataDir = reachableDataDir(args.dataDir, as);
+  }
   if (!existsSync(path.join(args.dataDir, 'PG_VERSION'))) {
     const pwfile = path.join(path.dirname(args.dataDir), '.tacw-pw');
     writeFileSync(pwfile, 'tacw\n', { mode: 0o600 });
@@ -87,6 +110,7 @@ function main(): void {
   pg.stderr!.on('data', watch);
   pg.on('exit', (code, signal) => {
     process.stdout.write(`postgres exited (${code ?? signal})\n`);
+    if (args.dataDir !== requested) rmSync(path.dirname(args.dataDir), { recursive: true, force: true });
     process.exit(code === 0 ? 0 : 1);
   });
   const stop = (): void => void pg.kill('SIGINT'); // fast shutdown
