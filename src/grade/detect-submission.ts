@@ -45,7 +45,7 @@ export function detectSubmission(dir: string): Launch {
   }
   const makefile = ['Makefile', 'makefile', 'GNUmakefile'].find(has);
   if (makefile) {
-    return { language: 'make', build: 'make', server: ['stdbuf', '-o0', '-e0', './server'], client: ['stdbuf', '-o0', '-e0', './client'] };
+    return { language: 'make', build: 'make -B', server: ['stdbuf', '-o0', '-e0', './server'], client: ['stdbuf', '-o0', '-e0', './client'] };
   }
   if (has('server.js') || has('client.js')) {
     return { language: 'node', server: has('server.js') ? ['node', 'server.js'] : undefined, client: has('client.js') ? ['node', 'client.js'] : undefined };
@@ -54,9 +54,16 @@ export function detectSubmission(dir: string): Launch {
   throw new SubmissionError(`cannot tell how to start the submission in ${dir}${what}: expected server.py/client.py, Server.java/Client.java, a Makefile, or server.js/client.js (or give grading.server.command in the topology)`);
 }
 
-/** Wrap a program in its build step: a failed build ends the node with the compiler's last lines. */
+/**
+ * Wrap a program in its build step: a failed build ends the node with the compiler's last
+ * lines. A build that finished leaves a marker, so a restarted node does not build again;
+ * one stopped half-way (a scenario restarts the node while make runs) leaves none, and the
+ * next start builds everything again: make alone would take the linker's half-written,
+ * non-executable ./client for up to date (seen in CI: "./client: Permission denied").
+ */
 export function withBuild(build: string | undefined, argv: string[]): string[] {
   if (!build) return argv;
-  const script = `${build} > .netlab-build.log 2>&1 || { echo "netlab: build failed: ${build.replace(/"/g, '\\"')}"; tail -n 30 .netlab-build.log; exit 97; }; exec "$@"`;
+  const fail = `{ echo "netlab: build failed: ${build.replace(/"/g, '\\"')}"; tail -n 30 .netlab-build.log; exit 97; }`;
+  const script = `[ -e .netlab-built ] || { ${build} > .netlab-build.log 2>&1 || ${fail}; touch .netlab-built; }; exec "$@"`;
   return ['sh', '-c', script, 'netlab-build', ...argv];
 }

@@ -32,6 +32,7 @@ describe('detectSubmission', () => {
     const argv = withBuild('make', ['./server', '4000']);
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
     expect(argv[2]).toContain('make > .netlab-build.log');
+    expect(argv[2]).toMatch(/^\[ -e \.netlab-built \] \|\| \{ make > /); // a finished build is not run again
     expect(argv.slice(-2)).toEqual(['./server', '4000']);
   });
 });
