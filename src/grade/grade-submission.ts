@@ -80,9 +80,10 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       mkdirSync(runsDir, { recursive: true });
       const serverName = plan.nodes.find((n) => n.role === 'server')!.name;
       const port = plan.grading?.server?.port;
-      try {
-        results = await runLab({
-          plan,
+      /** One lab run of this role: the graded run, and any run that grades timeouts again. */
+      const labRun = async (p: LabPlan) =>
+        runLab({
+          plan: p,
           runtime: await opts.runtime(),
           projectRoot: opts.projectRoot,
           runsDir,
@@ -91,6 +92,8 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
           scenarioLimitMs: limits.scenarioMs,
           diagnose: role === 'client' ? undefined : (node) => diagnoseServer(node(serverName), port),
         });
+      try {
+        results = await labRun(plan);
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', onAbort);
@@ -99,7 +102,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         interrupted(grade, opts.plan, role, results.scenarios, results.runDir);
         break;
       }
-      if (!overTime && !results.error) await retryTimeouts(opts, plan, results, limits.scenarioMs, ctl.signal, log);
+      if (!overTime && !results.error) await retryTimeouts(plan, results, labRun, ctl.signal, log);
       const graded = new Map(results.scenarios.map((s) => [s.name, s]));
       const why = overTime
         ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
@@ -136,21 +139,13 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
  * machine a correct program can answer late, and a tutor would not take the points. A
  * program that never answers fails every time. The report says a scenario was retried.
  */
-async function retryTimeouts(opts: GradeOptions, plan: LabPlan, results: LabResults, scenarioMs: number, signal: AbortSignal, log?: Logger): Promise<void> {
+async function retryTimeouts(plan: LabPlan, results: LabResults, labRun: (p: LabPlan) => Promise<LabResults>, signal: AbortSignal, log?: Logger): Promise<void> {
   for (let attempt = 0; attempt < (plan.grading?.retry_timeouts ?? 1); attempt++) {
     const again = results.scenarios.filter((s) => s.status === 'failed' && s.failure?.timedOut);
     if (!again.length || signal.aborted) return;
     log?.info({ scenarios: again.map((s) => s.name) }, 'grading again what timed out');
     const names = new Set(again.map((s) => s.name));
-    const rerun = await runLab({
-      plan: { ...plan, scenarios: plan.scenarios.filter((s) => names.has(s.name)) },
-      runtime: await opts.runtime(),
-      projectRoot: opts.projectRoot,
-      runsDir: join(opts.outDir, 'runs'),
-      signal,
-      reporter: opts.reporter,
-      scenarioLimitMs: scenarioMs,
-    });
+    const rerun = await labRun({ ...plan, scenarios: plan.scenarios.filter((s) => names.has(s.name)) });
     if (rerun.error) return;
     for (const r of rerun.scenarios) {
       const i = results.scenarios.findIndex((s) => s.name === r.name);
