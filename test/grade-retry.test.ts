@@ -31,7 +31,7 @@ it('a scenario that timed out is graded again on a fresh lab; a pass counts, oth
     ].join('\n'),
   );
   const out = join(root, 'out');
-  const run = await runLabCli(['grade', 'test/fixtures/grading-retry.yaml', '--submission', sub, '--runtime', 'local', '--out', out]);
+  const run = await runLabCli(['grade', 'test/fixtures/grading-retry.yaml', '--submission', sub, '--runtime', 'local', '--unsafe-local', '--out', out]);
   expect(run.code, run.stderr.slice(-2000)).toBe(0);
   expect(existsSync(marker)).toBe(true);
   const g = JSON.parse(readFileSync(join(out, 'slow-once', 'grade.json'), 'utf8'));
@@ -43,5 +43,6 @@ it('a scenario that timed out is graded again on a fresh lab; a pass counts, oth
   expect(by['says goodbye'].failure.timedOut).toBeUndefined();
   expect(g.score).toBe(2);
   const report = readFileSync(join(out, 'slow-once', 'report.md'), 'utf8');
+  expect(report).toMatch(/\*\*Unsandboxed:\*\* graded with `--unsafe-local`/);
   expect(report).toMatch(/answers in time \(both\) was graded again on a fresh lab after its first attempt timed out, and passed/);
 });

@@ -25,6 +25,7 @@ export interface GradeCliOptions {
   out?: string;
   json?: boolean;
   shard?: string;
+  unsafeLocal?: boolean;
 }
 
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -38,8 +39,16 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
   const plan = loadTopology(file);
   if (!plan.grading) throw new UsageError(`${file} has no grading: section (how a submission's server and client are started)`);
-  const first = await chooseRuntime(o.runtime, projectRoot);
-  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: the local runtime has no sandbox, use it only for trusted code' : ''}\n`);
+  // Student code runs in the sandbox (docker) unless the user asks, by name, for no sandbox.
+  if (o.runtime === 'local' && !o.unsafeLocal) {
+    throw new UsageError('--runtime local has no sandbox: the submissions would run as you, on this machine; pass --unsafe-local to grade that way on purpose (trusted code, or a sandbox of your own such as a pod)');
+  }
+  const first = o.unsafeLocal
+    ? { runtime: runtimeOf('local', projectRoot), why: 'asked for with --unsafe-local' }
+    : await chooseRuntime('docker', projectRoot).catch((e: Error) => {
+        throw new UsageError(`lab grade runs submissions in its sandbox, on a Docker engine, and ${e.message.replace(/; try --runtime local$/, '')}; start one, or pass --unsafe-local to grade unsandboxed as local processes`);
+      });
+  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: no sandbox (--unsafe-local): use it only for trusted code or inside a sandbox of your own' : ''}\n`);
   const kind = first.runtime.kind;
   // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
   const runtime = async () => runtimeOf(kind, projectRoot);

@@ -81,10 +81,12 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       const serverName = plan.nodes.find((n) => n.role === 'server')!.name;
       const port = plan.grading?.server?.port;
       /** One lab run of this role: the graded run, and any run that grades timeouts again. */
-      const labRun = async (p: LabPlan) =>
-        runLab({
+      const labRun = async (p: LabPlan) => {
+        const runtime = await opts.runtime();
+        if (runtime.kind === 'local') grade.unsandboxed = true;
+        return runLab({
           plan: p,
-          runtime: await opts.runtime(),
+          runtime,
           projectRoot: opts.projectRoot,
           runsDir,
           signal: ctl.signal,
@@ -92,6 +94,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
           scenarioLimitMs: limits.scenarioMs,
           diagnose: role === 'client' ? undefined : (node) => diagnoseServer(node(serverName), port),
         });
+      };
       try {
         results = await labRun(plan);
       } finally {

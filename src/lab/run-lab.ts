@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { WireQuery } from '../scenario/steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
 import { RuntimeError } from '../runtime/runtime.js';
-import { runScenario } from '../scenario/run-scenario.js';
+import { notRunResult, runScenario, scenarioGates } from '../scenario/run-scenario.js';
 import { delay, waitPort } from '../scenario/wait.js';
 import { listenState } from '../runtime/socket-table.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
@@ -162,9 +162,19 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     if (opts.scenario && chosen.length === 0) {
       throw new RuntimeError(`no scenario named "${opts.scenario}" (scenarios: ${plan.scenarios.map((s) => s.name).join(', ')})`);
     }
+    // Gates that failed in this run (gate: on a step), and the scenario that failed them.
+    const closed = new Map<string, ScenarioResult>();
     await timed('scenarios', async () => {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
+        const shut = [...scenarioGates(s)].find((g) => closed.has(g));
+        if (shut) {
+          const r = notRunResult(s, shut, closed.get(shut)!);
+          results.push(r);
+          reporter.scenarioEnd(r);
+          log.info({ scenario: s.name, status: r.status, notRun: r.failure?.notRun }, 'scenario');
+          continue;
+        }
         wire.scenarioStarted(s.name);
         const r = await runScenario(s, host, signal, opts.scenarioLimitMs)
           .catch((e) => {
@@ -174,6 +184,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           })
           .finally(() => wire.scenarioEnded());
         if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
+        if (r.failure?.gate && !closed.has(r.failure.gate)) closed.set(r.failure.gate, r);
         results.push(r);
         reporter.scenarioEnd(r);
         log.info({ scenario: s.name, status: r.status, ms: Math.round(r.ms), failure: r.failure }, 'scenario');
@@ -308,13 +319,17 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
           check();
         });
         exited.catch(() => undefined);
+        const watch = new AbortController();
+        const forking = atProcessLimit(n, AbortSignal.any([signal, watch.signal]));
+        forking.catch(() => undefined);
         try {
           if (ready.port) {
             const check = ready.probe === 'connect' || !n.runtime.sockets ? waitPort(n.runtime.address, ready.port, timeout, signal) : waitListening(n, ready.port, timeout, signal);
-            await Promise.race([check, exited]);
+            await Promise.race([check, exited, forking]);
           }
-          if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited]);
+          if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited, forking]);
         } catch (e) {
+          if (e instanceof NodeStartError) throw e;
           if (n.output.exited !== undefined) {
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
           }
@@ -324,9 +339,34 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
             throw new NodeStartError(`node ${n.name} was not ready within ${timeout / 1000}s (waiting for ${what}).${none}`, n.name, n.output.tail());
           }
           throw e;
+        } finally {
+          watch.abort();
         }
       }),
   );
+}
+
+/**
+ * Rejects when a starting node stays at its process limit (three samples in a row, a second
+ * or more apart): a program that keeps forking will never be ready, and waiting out the whole
+ * readiness timeout (which allows for a build) only costs time. Never settles otherwise.
+ */
+async function atProcessLimit(n: LabNode, signal: AbortSignal): Promise<never> {
+  if (!n.runtime.usage) return new Promise<never>(() => undefined);
+  let full = 0;
+  while (!signal.aborted) {
+    const use = await n.runtime.usage().catch(() => undefined);
+    full = use?.pids && use.pidsLimit && use.pids >= use.pidsLimit - 1 ? full + 1 : 0;
+    if (full >= 3) {
+      throw new NodeStartError(
+        `node ${n.name} is at its process limit (${use!.pids} of ${use!.pidsLimit}) and never became ready: the program keeps creating processes (a fork bomb?)`,
+        n.name,
+        n.output.tail(),
+      );
+    }
+    await delay(1000, signal).catch(() => undefined);
+  }
+  return new Promise<never>(() => undefined);
 }
 
 /** Like Promise.all, but waits for every promise to settle before throwing the first failure. */

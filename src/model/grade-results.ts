@@ -26,4 +26,6 @@ export interface SubmissionGrade {
   skipped?: string[];
   /** Ctrl-C stopped the grading: the scores are partial and the submission is graded again next time. */
   interrupted?: boolean;
+  /** Graded on the local runtime (--unsafe-local): no sandbox, said at the top of the report. */
+  unsandboxed?: boolean;
 }

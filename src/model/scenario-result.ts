@@ -41,4 +41,8 @@ export interface ScenarioFailure {
   diagnosis?: string;
   /** The step waited its whole deadline (or the scenario reached its time limit): a busy machine can do that. */
   timedOut?: boolean;
+  /** The failed step's gate (gate: in the topology): later scenarios through it are not run. */
+  gate?: string;
+  /** This scenario did not run: a gate it passes through had failed in that scenario. */
+  notRun?: { gate: string; scenario: string };
 }

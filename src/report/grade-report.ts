@@ -41,6 +41,7 @@ export function gradeReport(g: SubmissionGrade): string {
   out.push(`# ${inline(g.submission)}: ${g.score} / ${g.max}`, '');
   if (g.interrupted) out.push('**Interrupted (Ctrl-C): these scores are partial; the submission will be graded again.**', '');
   out.push(`Graded by netlab as ${g.roles.join(' and ')}${g.language ? ` (${g.language})` : ''} in ${(g.ms / 1000).toFixed(0)} s.`, '');
+  if (g.unsandboxed) out.push('**Unsandboxed:** graded with `--unsafe-local`, as processes on the grading machine, without the sandbox (no limits of its own, no network of its own).', '');
   if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
   for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
   if (g.skipped?.length) out.push('**Not copied into the sandbox:**', '', fenced(g.skipped.join('\n')), '');
@@ -54,6 +55,10 @@ export function gradeReport(g: SubmissionGrade): string {
     const f = s.failure!;
     const run = g.runs.find((r) => r.role === s.role);
     out.push(`## ${inline(s.name)} (${s.role}): 0 / ${s.maxPoints}`, '');
+    if (f.notRun) {
+      out.push('**Not run:**', '', fenced(f.message), '');
+      continue;
+    }
     // Messages quote what programs printed or wrote: always inside a fence they cannot close.
     out.push('**Why:**', '', fenced(f.message), '');
     if (f.diagnosis) out.push('**Diagnosis:**', '', fenced(f.diagnosis), '');

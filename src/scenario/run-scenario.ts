@@ -51,6 +51,7 @@ class StepFailure extends NetlabError {
     readonly description: string,
     override readonly cause: Error,
     node?: string,
+    readonly gate?: string,
   ) {
     super(cause.message, { exitCode: EXIT.scenarioFailed, node });
   }
@@ -105,12 +106,54 @@ export async function runScenario(spec: ScenarioSpec, host: ScenarioHost, signal
         tail: f.cause instanceof StepError ? f.cause.tail : undefined,
         stepsLeft: left.map((s) => `${s.path} ${s.description}`),
         ...(overTime || f.cause instanceof ExpectTimeoutError ? { timedOut: true } : {}),
+        ...(f.gate && !overTime ? { gate: f.gate } : {}),
       },
     };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The gates a scenario passes through (gate: on any of its steps, nested ones included). */
+export function scenarioGates(spec: ScenarioSpec): Set<string> {
+  const out = new Set<string>();
+  const walk = (steps: Step[]) => {
+    for (const s of steps) {
+      if (typeof s.gate === 'string') out.add(s.gate);
+      for (const b of stepKindOf(s)?.listed?.(s) ?? []) walk(b);
+    }
+  };
+  walk(spec.steps);
+  return out;
+}
+
+/**
+ * A scenario not run because a gate it passes through already failed in an earlier
+ * scenario of this run (e.g. the client never printed its first prompt): no points, the
+ * reason once, no wait. It counts as timed out when the gate's failure did, so that a
+ * grading retry runs it again along with the scenario that closed the gate.
+ */
+export function notRunResult(spec: ScenarioSpec, gate: string, closedBy: ScenarioResult): ScenarioResult {
+  const f = closedBy.failure!;
+  const steps = flattenSteps(spec.steps, '');
+  return {
+    name: spec.name,
+    status: 'failed',
+    ms: 0,
+    points: 0,
+    maxPoints: spec.points ?? 0,
+    steps: steps.map((s) => ({ path: s.path, description: s.description, status: 'skipped', ms: 0 })),
+    failure: {
+      step: '-',
+      description: 'scenario',
+      message: `not run: "${gate}" already failed in scenario "${closedBy.name}" (${f.description}: ${f.message})`,
+      node: f.node,
+      stepsLeft: steps.map((s) => `${s.path} ${s.description}`),
+      notRun: { gate, scenario: closedBy.name },
+      ...(f.timedOut ? { timedOut: true } : {}),
+    },
+  };
 }
 
 /** Every step known ahead of time (parallel blocks expanded), for naming the skipped ones. */
@@ -152,7 +195,7 @@ async function runSteps(steps: Step[], prefix: string, frame: Frame, run: Run): 
       const ms = performance.now() - t;
       records.push({ path, description, status: 'failed', ms });
       host.progress?.({ scenario, path, description, status: 'failed', ms, error: (e as Error).message });
-      throw new StepFailure(path, description, e as Error, node);
+      throw new StepFailure(path, description, e as Error, node, typeof step.gate === 'string' ? step.gate : undefined);
     }
   }
 }

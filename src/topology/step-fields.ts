@@ -29,6 +29,13 @@ export const NodeList = z.union([TemplateString, z.array(TemplateString)]);
 export const stepCommon = {
   name: z.string().optional().describe('What this step checks, shown in reports'),
   timeout: Duration.optional().describe('Deadline for this step (default: the scenario timeout)'),
+  gate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A label shared by steps every later scenario depends on (e.g. the first prompt): once a step with this gate fails, the later scenarios holding a step with the same gate are not run, for that reason',
+    ),
 };
 
 /** The node a single-node step acts on. */

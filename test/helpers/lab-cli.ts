@@ -99,5 +99,8 @@ export async function leftovers(lab: string | { run: string }): Promise<number> 
   if (!DOCKER) return 0;
   const filters = JSON.stringify({ label: [typeof lab === 'string' ? `netlab.lab=${lab}` : `netlab.run=${lab.run}`] });
   const [c, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  // Say what was left, so that a failure in CI can be read without the machine.
+  for (const x of c) console.error(`left behind: container ${x.Id.slice(0, 12)} ${x.Names.join(',')} ${x.State} (${x.Status}) ${JSON.stringify(x.Labels)}`);
+  for (const x of n) console.error(`left behind: network ${x.Id.slice(0, 12)} ${x.Name} ${JSON.stringify(x.Labels)} containers=${Object.keys(x.Containers ?? {}).length}`);
   return c.length + n.length;
 }

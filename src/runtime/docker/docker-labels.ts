@@ -17,14 +17,16 @@ export async function removeByLabel(docker: Docker, label: string): Promise<{ co
   const filters = JSON.stringify({ label: [label] });
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
-    containers.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
-        }),
-    ),
+    containers.map((c) => {
+      const container = docker.getContainer(c.Id);
+      return container.remove({ force: true, v: true }).catch(async (e: { statusCode?: number }) => {
+        if (e.statusCode === 404) return;
+        if (e.statusCode !== 409) throw e;
+        // 409: another remove of it is under way (a second tear-down, a reaper). It is not
+        // gone yet: wait until the engine says it is, so that "nothing left" holds on return.
+        await container.wait({ condition: 'removed' }).catch(() => undefined);
+      });
+    }),
   );
   const networks = await docker.listNetworks({ filters });
   await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));

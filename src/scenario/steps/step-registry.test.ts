@@ -103,7 +103,7 @@ describe('step registry', () => {
     const kinds = json.$defs.Step.anyOf;
     expect(kinds).toHaveLength(STEP_KINDS.length);
     expect(kinds.every((k) => k.additionalProperties === false)).toBe(true);
-    expect(Object.keys(kinds[0].properties)).toEqual(['name', 'timeout', 'node', 'send']);
+    expect(Object.keys(kinds[0].properties)).toEqual(['name', 'timeout', 'gate', 'node', 'send']);
   });
 });
 
