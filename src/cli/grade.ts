@@ -39,7 +39,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   const plan = loadTopology(file);
   if (!plan.grading) throw new UsageError(`${file} has no grading: section (how a submission's server and client are started)`);
   const first = await chooseRuntime(o.runtime, projectRoot);
-  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: the local runtime has no sandbox, use it only for trusted code' : ''}\n`);
+  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.trustedOnly ? `; WARNING: the ${first.runtime.kind} runtime has no sandbox, use it only for trusted code` : ''}\n`);
   const kind = first.runtime.kind;
   // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
   const runtime = async () => runtimeOf(kind, projectRoot);
@@ -56,8 +56,8 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   }
   let jobs = o.jobs ? Number(o.jobs) : availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a positive whole number, not "${o.jobs}"`);
-  if (kind === 'local' && jobs > 1) {
-    process.stderr.write('the local runtime grades one submission at a time (submissions may bind every address)\n');
+  if (first.runtime.oneLabAtATime && jobs > 1) {
+    process.stderr.write(`the ${kind} runtime grades one submission at a time (submissions may bind every address)\n`);
     jobs = 1;
   }
   const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet, shard });
