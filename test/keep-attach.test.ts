@@ -31,6 +31,13 @@ function keptLab(runtime: 'local' | 'docker') {
       const ex = await runLabCli(['exec', 'echo/server', '--', 'node', '-e', 'console.log(process.env.NETLAB_NODE_NAME)']);
       expect(ex.stdout.trim()).toBe('server');
       expect(ex.code).toBe(0);
+      // exec runs with the node's own address environment: a connection made from it comes
+      // from the node's address (local: through the node's bind shim, as the node's own program).
+      const at = (n: string) => ps.find((r: { lab: string; node: string }) => r.lab === 'echo' && r.node === n).address as string;
+      const probe = `const s=require('net').connect(47000,'${at('server')}',()=>s.write('from exec'));s.on('data',d=>{console.log(process.env.NETLAB_NODE_ADDRESS+' '+d);s.end()})`;
+      const from = await runLabCli(['exec', 'echo/client2', '--', 'node', '-e', probe]);
+      expect(from.stdout.trim()).toBe(`${at('client2')} echo from ${at('client2')}: from exec`);
+      expect(from.code).toBe(0);
       expect((await runLabCli(['logs', 'echo/server'])).stdout).toContain('listening');
       expect(await attachAndType('echo/client2', 'typed by a person', /echo from [\d.]+: typed by a person/)).toMatch(/echo from/);
     } finally {

@@ -9,7 +9,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
-import { dockerClient, pingDocker, runtimeOf } from '../runtime/choose-runtime.js';
+import { runtimeOf } from '../runtime/choose-runtime.js';
+import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
 import { gradeBatch } from '../grade/grade-batch.js';
 import type { LabReporter } from '../lab/run-lab.js';
 

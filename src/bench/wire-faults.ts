@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
 import { runLab, type LabReporter } from '../lab/run-lab.js';
+import { nodeFiles } from '../model/run-paths.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -63,7 +64,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   const { runtime } = await chooseRuntime('auto', root);
   const res = await runLab({ plan: loadTopology(file), runtime, projectRoot: root, runsDir: join(dir, 'runs'), signal: new AbortController().signal, reporter: quiet, capture: 'off' });
   if (res.status !== 'passed') throw new Error(`wirebench ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
-  const log = readFileSync(join(res.runDir, 'nodes', 'receiver', 'transcript.log'), 'utf8');
+  const log = readFileSync(nodeFiles.transcript(res.runDir, 'receiver'), 'utf8');
   const got = [...log.matchAll(/got (\d+)/g)].map((m) => Number(m[1]));
   const tcp = [...log.matchAll(/tcp (\d+) bytes in (\d+) ms/g)].map((m) => [Number(m[1]), Number(m[2])]);
   return {

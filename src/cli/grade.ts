@@ -48,7 +48,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
     : await chooseRuntime('docker', projectRoot).catch((e: Error) => {
         throw new UsageError(`lab grade runs submissions in its sandbox, on a Docker engine, and ${e.message.replace(/; try --runtime local$/, '')}; start one, or pass --unsafe-local to grade unsandboxed as local processes`);
       });
-  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.kind === 'local' ? '; WARNING: no sandbox (--unsafe-local): use it only for trusted code or inside a sandbox of your own' : ''}\n`);
+  process.stderr.write(`grading with runtime ${first.runtime.kind} (${first.why})${first.runtime.trustedOnly ? '; WARNING: no sandbox (--unsafe-local): use it only for trusted code or inside a sandbox of your own' : ''}\n`);
   const kind = first.runtime.kind;
   // One runtime object per lab run: runs in a batch proceed at once, each with its own network.
   const runtime = async () => runtimeOf(kind, projectRoot);
@@ -65,8 +65,8 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   }
   let jobs = o.jobs ? Number(o.jobs) : availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a positive whole number, not "${o.jobs}"`);
-  if (kind === 'local' && jobs > 1) {
-    process.stderr.write('the local runtime grades one submission at a time (submissions may bind every address)\n');
+  if (first.runtime.oneLabAtATime && jobs > 1) {
+    process.stderr.write(`the ${kind} runtime grades one submission at a time (submissions may bind every address)\n`);
     jobs = 1;
   }
   const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet, shard });

@@ -1,27 +1,20 @@
 import type { NodeOp } from '../lab/live-lab.js';
 import { RemoteLab } from '../lab/lab-control.js';
+import { driverOf } from '../runtime/drivers.js';
 import { EXIT } from './exit-codes.js';
 import { findNode } from './find-node.js';
-import { controlPath, heldBy } from './kept-lab.js';
-import { listLabs } from '../lab/lab-registry.js';
 
-/** `lab start|stop|restart <lab>/<node>`: a Docker node through the engine, a local one through its controller. */
+/** `lab start|stop|restart <lab>/<node>`: through the process holding the lab when one does (its page follows), else through the runtime. */
 export async function nodeOp(projectRoot: string, op: NodeOp, spec: string): Promise<number> {
   const f = await findNode(projectRoot, spec);
-  const held = f.kind === 'docker' ? listLabs(projectRoot).find((r) => r.lab === f.lab && r.runtime === 'docker' && heldBy(r)) : undefined;
-  if (f.kind === 'docker' && !held) {
-    const running = (await f.container.inspect()).State?.Running;
-    if (op === 'start' && !running) await f.container.start();
-    if (op === 'stop' && running) await f.container.stop({ t: 3 });
-    if (op === 'restart') await f.container.restart({ t: 3 });
-  } else {
-    const remote = await RemoteLab.connect(held ? controlPath(held.runDir) : controlPath(f.kind === 'local' ? f.record.runDir : ''));
+  if (f.control) {
+    const remote = await RemoteLab.connect(f.control);
     try {
       await remote.control(op, f.node);
     } finally {
       remote.close();
     }
-  }
+  } else await driverOf(f.runtime).nodeOp(f, op);
   process.stderr.write(`${spec}: ${op === 'stop' ? 'stopped' : op === 'start' ? 'started' : 'restarted'}\n`);
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { EXIT } from './exit-codes.js';
-import { openKeptLab } from './kept-lab.js';
+import { openKeptLab } from '../lab/kept-lab.js';
 import { HeldLab } from '../lab/live-lab.js';
 import { TerminalReporter } from './terminal-reporter.js';
 

@@ -6,8 +6,8 @@ import type { UiSource } from '../ui/ui-source.js';
 import type { LiveLab } from '../lab/live-lab.js';
 import { RemoteLab } from '../lab/lab-control.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { openKeptLab } from './kept-lab.js';
-import { listLabs } from '../lab/lab-registry.js';
+import { openKeptLab } from '../lab/kept-lab.js';
+import { listLabs } from '../runtime/lab-registry.js';
 
 export interface UiOptions {
   port?: string;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { runFiles } from '../model/run-paths.js';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
@@ -10,7 +11,6 @@ import { HeldLab, liveReporter } from '../lab/live-lab.js';
 import type { UiServer } from '../ui/ui-server.js';
 import { liveSource, startUi } from './ui.js';
 import { serveControl } from '../lab/lab-control.js';
-import { controlPath } from './kept-lab.js';
 
 export interface UpOptions {
   runtime: RuntimeKind | 'auto';
@@ -40,6 +40,7 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
   let page: UiServer | undefined;
   let control: Server | undefined;
   const hold = opts.keep || opts.ui;
+  const stays = !!runtime.heldInProcess;
   const res: LabResults = await runLab({
     plan,
     runtime,
@@ -51,19 +52,20 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
     keep: hold,
     signal,
     reporter: opts.ui ? liveReporter(reporter, () => held) : reporter,
-    // A local lab lives inside this process, so keeping it means staying here: each node's
-    // terminal is served on a Unix socket for `lab attach`, and a control socket serves
-    // lab start|stop|restart|run|ui. With --ui the page watches from the first output on.
-    onStarted: hold && (runtime.kind === 'local' || opts.ui)
+    // A lab whose nodes live inside this process (local) is kept by staying here: each
+    // node's terminal is served where its runtime says for `lab attach`, and a control socket
+    // serves lab start|stop|restart|run|ui. With --ui the page watches from the first output on.
+    onStarted: hold && (stays || opts.ui)
       ? async (nodes, runDir) => {
           held = new HeldLab(plan, nodes, runDir, runtime.kind);
-          if (runtime.kind === 'local') await Promise.all(nodes.map((n) => n.serveTerminal(join(runDir, 'nodes', n.name, 'terminal.sock'))));
+          const terminal = runtime.terminalSocket?.bind(runtime);
+          if (terminal) await Promise.all(nodes.map((n) => n.serveTerminal(terminal(runDir, n.name))));
           // Other verbs act through this process while it holds the lab, so the page sees what they do.
-          control = await serveControl(held, controlPath(runDir));
+          control = await serveControl(held, runFiles.control(runDir));
           if (opts.ui) page = await startUi(projectRoot, liveSource(held), opts, (m) => reporter.info(m));
         }
       : undefined,
-    holdOpen: runtime.kind === 'local' || opts.ui
+    holdOpen: stays || opts.ui
       ? async (nodes) => {
           const who = `${plan.name}/${nodes[1]?.name ?? nodes[0].name}`;
           reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${who}; ./lab restart ${who}; ./lab run ${plan.name} <scenario>; ./lab ps. Ctrl-C here tears it down.`);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runLab, type LabReporter } from '../lab/run-lab.js';
 import type { Launch } from './detect-submission.js';
 import { planWithSubmission, readSubmission } from './submission-plan.js';
+import { nodeFiles } from '../model/run-paths.js';
 
 /** The node name of the one-off build lab. */
 const BUILD_NODE = 'build';
@@ -57,7 +57,7 @@ export async function buildOnce(opts: {
     signal: opts.signal,
     reporter: opts.reporter,
   });
-  const built = join(res.runDir, 'nodes', BUILD_NODE, 'files');
+  const built = nodeFiles.files(res.runDir, BUILD_NODE);
   if (res.status !== 'passed' || !existsSync(built)) return undefined;
   return { dir: built, launch: { ...launch, build: undefined }, ms: Math.round(performance.now() - t0) };
 }

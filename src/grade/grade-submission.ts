@@ -83,7 +83,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       /** One lab run of this role: the graded run, and any run that grades timeouts again. */
       const labRun = async (p: LabPlan) => {
         const runtime = await opts.runtime();
-        if (runtime.kind === 'local') grade.unsandboxed = true;
+        if (runtime.trustedOnly) grade.unsandboxed = true;
         return runLab({
           plan: p,
           runtime,

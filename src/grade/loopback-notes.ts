@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeFiles } from '../model/run-paths.js';
 
 /**
  * What the socket shim rewrote under the loopback policy, one sentence per node and case,
@@ -11,7 +12,7 @@ export function loopbackNotes(runDir: string, nodes: string[], logName: string):
   for (const node of nodes) {
     let text: string;
     try {
-      text = readFileSync(join(runDir, 'nodes', node, 'files', logName), 'utf8');
+      text = readFileSync(join(nodeFiles.files(runDir, node), logName), 'utf8');
     } catch {
       continue;
     }

@@ -20,6 +20,7 @@ import { hashEntries, type BuildContext, type ContextEntry } from './image-conte
 import { IMAGE_LABEL, imageBuildSteps, inspectImage, type ImageBuildSteps } from './image-build-steps.js';
 import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs } from './grading-rootfs.js';
 import { ImageError } from './image-error.js';
+import { projectFiles } from '../model/run-paths.js';
 
 /** Where grading images are tagged (`:<hash12>` and `:latest`). */
 export const GRADING_REPOSITORY = 'netlab/grading';
@@ -68,7 +69,7 @@ export class GradingImageError extends ImageError {}
 /** Where the debootstrap tree is cached: it takes minutes to make, so it outlives images. */
 export function defaultCacheDir(projectRoot: string): string {
   const env = process.env.NETLAB_CACHE_DIR?.trim();
-  return env ? path.resolve(env) : path.join(projectRoot, '.netlab', 'cache');
+  return env ? path.resolve(env) : projectFiles.cache(projectRoot);
 }
 
 /** The Dockerfile built on the imported base (checks every runtime once at build time). */

@@ -2,6 +2,7 @@
 // contact an outside registry again. Stored at <projectRoot>/.netlab/pull-failed.json.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { projectFiles } from '../model/run-paths.js';
 
 export const PULL_FAILURE_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -14,7 +15,7 @@ export interface PullFailureRecord {
 type MarkerFile = Record<string, PullFailureRecord>;
 
 export function pullMarkerPath(projectRoot: string): string {
-  return path.join(projectRoot, '.netlab', 'pull-failed.json');
+  return projectFiles.pullMarker(projectRoot);
 }
 
 async function readMarker(projectRoot: string): Promise<MarkerFile> {

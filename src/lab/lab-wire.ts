@@ -17,6 +17,7 @@ import { printable } from '../wire/decoded-message.js';
 import { wireEvents } from '../wire/wire-events.js';
 import { sequenceMermaid } from '../wire/sequence-mermaid.js';
 import { sequenceSvg } from '../wire/sequence-svg.js';
+import { CAPTURE_FILE, runFiles } from '../model/run-paths.js';
 
 /** auto: capture when tcpdump and root are there (else one warning); on: required; off: never. */
 export type CaptureMode = 'auto' | 'on' | 'off';
@@ -90,7 +91,7 @@ export class LabWire {
   async startCapture(runtime: Runtime, signal: AbortSignal): Promise<void> {
     if (!this.wirePlan.capture || !runtime.wireTarget) return;
     const target = runtime.wireTarget();
-    this.capture = await Capture.start(findTcpdump()!, target, join(this.runDir, 'capture.pcap'), CAPTURE_CAP_BYTES, signal);
+    this.capture = await Capture.start(findTcpdump()!, target, runFiles.capture(this.runDir), CAPTURE_CAP_BYTES, signal);
     if (target.marker.from && runtime.kind === 'docker') this.names.set(target.marker.from, 'host');
   }
 
@@ -150,7 +151,7 @@ export class LabWire {
     }
     if (this.capture) {
       const s = await this.capture.stop();
-      this.summary.capture = { file: 'capture.pcap', bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
+      this.summary.capture = { file: CAPTURE_FILE, bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
       if (s.capped) this.summary.note = s.capped;
       try {
         this.summary.sequence = this.writeDiagrams();

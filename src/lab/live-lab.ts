@@ -9,6 +9,7 @@ import { UsageError } from '../model/netlab-error.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, type LabNode } from './lab-node.js';
 import { startAll, type LabReporter } from './run-lab.js';
+import { runFiles } from '../model/run-paths.js';
 
 export type { LabEvent, LabInfo, NodeInfo, NodeOp } from './live-events.js';
 
@@ -136,10 +137,10 @@ export class HeldLab implements LiveLab {
       );
       reporter.scenarioEnd(r);
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const dir = join(this.runDir, 'replays', `${stamp}-${spec.name.replace(/[^\w.-]+/g, '-').slice(0, 60)}`);
+      const dir = join(runFiles.replays(this.runDir), `${stamp}-${spec.name.replace(/[^\w.-]+/g, '-').slice(0, 60)}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'results.json'), JSON.stringify({ lab: this.plan.name, scenario: spec.name, at: new Date().toISOString(), result: r }, null, 2) + '\n');
-      writeFileSync(join(dir, 'junit.xml'), junitXml(this.plan.name, [r]));
+      writeFileSync(runFiles.results(dir), JSON.stringify({ lab: this.plan.name, scenario: spec.name, at: new Date().toISOString(), result: r }, null, 2) + '\n');
+      writeFileSync(runFiles.junit(dir), junitXml(this.plan.name, [r]));
       return r;
     } finally {
       this.busy = false;

@@ -19,8 +19,9 @@ import type { ClockChange } from '../scenario/steps/step-kind.js';
 import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
-import { registerLab, unregisterLab } from './lab-registry.js';
+import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
 import { LabWire, planWire, type CaptureMode } from './lab-wire.js';
+import { nodeFiles, runFiles } from '../model/run-paths.js';
 
 export type { LabResults, LabStatus } from '../model/lab-results.js';
 
@@ -84,7 +85,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   const runDir = makeRunDir(opts.runsDir, `${plan.name}-${stamp(started)}`);
   const wire = new LabWire(plan, wirePlan, runDir, runId);
   let wireSummary: LabResults['wire'];
-  const log = pino({ base: { lab: plan.name, run: runId }, level: 'debug' }, pino.destination({ dest: join(runDir, 'controller.log'), sync: true }));
+  const log = pino({ base: { lab: plan.name, run: runId }, level: 'debug' }, pino.destination({ dest: runFiles.controllerLog(runDir), sync: true }));
   const phases: Record<string, number> = {};
   const nodes: LabNode[] = [];
   const transcripts: Transcript[] = [];
@@ -121,8 +122,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       settleAll(
         plan.nodes.map(async (n) => {
           const { command, env } = renderNode(plan, n, addressOf);
-          mkdirSync(join(runDir, 'nodes', n.name), { recursive: true });
-          const transcript = new Transcript(join(runDir, 'nodes', n.name, 'transcript.log'), t0);
+          mkdirSync(nodeFiles.dir(runDir, n.name), { recursive: true });
+          const transcript = new Transcript(nodeFiles.transcript(runDir, n.name), t0);
           transcripts.push(transcript);
           const rn = await runtime.createNode(n, command, env);
           nodes.push(new LabNode(n, rn, command, rn.image, transcript));
@@ -229,7 +230,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('collect', () =>
       Promise.all(
         nodes.map(async (n) => {
-          const failures = await n.runtime.collect(join(runDir, 'nodes', n.name, 'files')).catch((e: Error) => {
+          const failures = await n.runtime.collect(nodeFiles.files(runDir, n.name)).catch((e: Error) => {
             log.warn({ node: n.name, err: e }, 'collect failed');
             return [{ path: '.', reason: e.message }];
           });
@@ -280,8 +281,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     error,
     wire: wireSummary,
   };
-  writeFileSync(join(runDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
-  writeFileSync(join(runDir, 'junit.xml'), junitXml(plan.name, results, error ? `${error.message}` : undefined));
+  writeFileSync(runFiles.results(runDir), JSON.stringify(res, null, 2) + '\n');
+  writeFileSync(runFiles.junit(runDir), junitXml(plan.name, results, error ? `${error.message}` : undefined));
   log.info({ status, ms: res.ms }, 'run end');
   log.flush?.();
   return res;
@@ -422,7 +423,7 @@ function makeRunDir(runsDir: string, base: string): string {
     const dir = join(runsDir, i === 0 ? base : `${base}-${i}`);
     try {
       mkdirSync(dir);
-      mkdirSync(join(dir, 'nodes'));
+      mkdirSync(runFiles.nodes(dir));
       return dir;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
 import { MARK, TRANSCRIPT_LINE } from './transcript.js';
 import { fenced, inline } from '../model/visible-text.js';
+import { nodeFiles } from '../model/run-paths.js';
 
 /** A failure as a few plain lines: where, why, what the node printed last. */
 export function failureText(s: GradedScenario): string {
@@ -20,7 +20,7 @@ export function failureText(s: GradedScenario): string {
 function typedInto(runDir: string | undefined, node: string | undefined, n = 8): string[] {
   if (!runDir || !node) return [];
   try {
-    return readFileSync(join(runDir, 'nodes', node, 'transcript.log'), 'utf8')
+    return readFileSync(nodeFiles.transcript(runDir, node), 'utf8')
       .split('\n')
       .map((l) => TRANSCRIPT_LINE.exec(l))
       .filter((m): m is RegExpExecArray => m !== null && m[1] === MARK.typed)

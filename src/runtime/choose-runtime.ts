@@ -1,7 +1,5 @@
-import Docker from 'dockerode';
-import { join } from 'node:path';
-import { DockerRuntime } from './docker/docker-runtime.js';
-import { LocalRuntime } from './local/local-runtime.js';
+import { dockerClient, pingDocker } from './docker/docker-client.js';
+import { driverOf } from './drivers.js';
 import { RuntimeError, type Runtime, type RuntimeKind } from './runtime.js';
 
 export interface ChosenRuntime {
@@ -9,27 +7,9 @@ export interface ChosenRuntime {
   why: string;
 }
 
-/** A dockerode client for the engine DOCKER_HOST names, or the default socket. */
-export function dockerClient(): Docker {
-  return new Docker();
-}
-
-/** Ask the engine whether it answers, without waiting long for one that does not. */
-export async function pingDocker(docker: Docker, timeoutMs = 2000): Promise<string | undefined> {
-  try {
-    const v = (await Promise.race([
-      docker.version(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), timeoutMs)),
-    ])) as { Version: string };
-    return v.Version;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A fresh runtime of a kind already chosen (no engine ping): one per lab run in a batch. */
 export function runtimeOf(kind: RuntimeKind, projectRoot: string): Runtime {
-  return kind === 'docker' ? new DockerRuntime(dockerClient(), projectRoot) : new LocalRuntime(projectRoot, join(projectRoot, 'dist'));
+  return driverOf(kind).create(projectRoot);
 }
 
 /**

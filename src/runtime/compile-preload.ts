@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectFiles } from '../model/run-paths.js';
 
 /**
  * An LD_PRELOAD library compiled from one C file with the machine's C compiler, once per
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 export function compilePreload(projectRoot: string, src: string, name: string): { path?: string; why?: string } {
   if (!existsSync(src)) return { why: `${src} is missing` };
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
-  const dir = join(projectRoot, '.netlab', 'cache');
+  const dir = projectFiles.cache(projectRoot);
   const out = join(dir, `${name}-${hash}.so`);
   if (existsSync(out)) return { path: out };
   mkdirSync(dir, { recursive: true });

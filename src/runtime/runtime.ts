@@ -87,6 +87,17 @@ export interface Runtime {
   readonly phases: Record<string, number>;
   /** Where this lab's packets can be captured from the host (after prepare). */
   wireTarget?(): WireTarget;
+  /**
+   * The nodes are children of this process: keeping the lab (--keep) means this process
+   * stays and holds it (serving its control socket) until Ctrl-C or lab down.
+   */
+  readonly heldInProcess?: boolean;
+  /** Where a held node's terminal is served for `lab attach` (none: the runtime attaches by itself). */
+  terminalSocket?(runDir: string, node: string): string;
+  /** No sandbox: `lab grade` warns that it is for trusted code only. */
+  readonly trustedOnly?: boolean;
+  /** Labs may bind every address of the host: `lab grade` runs one at a time. */
+  readonly oneLabAtATime?: boolean;
 }
 
 /**

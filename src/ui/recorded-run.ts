@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LabResults } from '../model/lab-results.js';
 import { MARK } from '../report/transcript.js';
 import { UsageError } from '../model/netlab-error.js';
 import type { LabEvent, LabInfo, UiSource } from './ui-source.js';
+import { nodeFiles, runFiles } from '../model/run-paths.js';
 
 const esc = (s: string) => s.replace(/[|>]/g, '\\$&');
 /** A transcript line: `[   1.234s] out| text` (report/transcript.ts writes the marks). */
@@ -14,7 +14,7 @@ const LINE = new RegExp(`^\\[\\s*([\\d.]+)s\\] (${Object.values(MARK).map(esc).j
  * results.json, each node's terminal and the typed/printed lines from its transcript.
  */
 export function recordedRun(runDir: string): UiSource {
-  const resultsFile = join(runDir, 'results.json');
+  const resultsFile = runFiles.results(runDir);
   if (!existsSync(resultsFile)) throw new UsageError(`${runDir} is not a run folder (no results.json)`);
   const res = JSON.parse(readFileSync(resultsFile, 'utf8')) as LabResults;
   const info: LabInfo = {
@@ -26,7 +26,7 @@ export function recordedRun(runDir: string): UiSource {
   };
   const timed: { t: number; e: LabEvent }[] = [];
   for (const n of res.nodes) {
-    const file = join(runDir, 'nodes', n.name, 'transcript.log');
+    const file = nodeFiles.transcript(runDir, n.name);
     if (!existsSync(file)) continue;
     for (const raw of readFileSync(file, 'utf8').split('\n')) {
       const m = LINE.exec(raw);

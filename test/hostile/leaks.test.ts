@@ -10,7 +10,7 @@ import { removeNetwork } from '../../src/runtime/docker/docker-labels.js';
 import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
 import { loadTopology } from '../../src/topology/load-topology.js';
 import { FakeRuntime } from './fake-runtime.js';
-import { downLabel } from '../../src/cli/down.js';
+import { downLabel } from '../../src/runtime/docker/docker-driver.js';
 
 // Issue 16, findings 5 and 11: nothing of a run outlives it, and tear-down problems never lose results.
 const fixture = (f: string) => join(ROOT, 'test/fixtures/hostile', f);

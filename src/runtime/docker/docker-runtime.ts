@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { hostAddress, intToIp, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
@@ -13,6 +13,7 @@ import { bindShim } from '../local/bind-shim.js';
 import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
+import { nodeFiles } from '../../model/run-paths.js';
 
 /** Where a node with a movable clock finds libfaketime and its offset file. */
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
@@ -182,7 +183,7 @@ export class DockerRuntime implements Runtime {
     const sandbox = node.sandbox;
     // A movable wall clock: the host's libfaketime (after the sleep fix, clock-fix.c) and the node's clock folder, all
     // read-only (the lab writes the offset from outside; a rename shows through the bind).
-    const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
+    const clock = node.clock && this.clockLibs ? new NodeClock(nodeFiles.clock(opts.runDir, node.name)) : undefined;
     const clockVars: Record<string, string> = clock ? clockEnv(`${CLOCK_MOUNT}/${CLOCK_FILE}`) : {};
     // The loopback policy (a grading node: NETLAB_LOOPBACK set): the socket shim, built on
     // this machine like the local runtime's, mounted read-only and preloaded first.

@@ -9,6 +9,7 @@ import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, t
 import { LocalNode } from './local-node.js';
 import { bindShim } from './bind-shim.js';
 import { clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
+import { nodeFiles } from '../../model/run-paths.js';
 
 const LOCK_DIR = join(tmpdir(), 'netlab-local');
 
@@ -20,6 +21,10 @@ const LOCK_DIR = join(tmpdir(), 'netlab-local');
 export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
   readonly phases: Record<string, number> = {};
+  /** The nodes are this process's children: a kept lab stays as long as this process. */
+  readonly heldInProcess = true;
+  readonly trustedOnly = true;
+  readonly oneLabAtATime = true;
   private block?: number;
   private nodes: LocalNode[] = [];
   private opts?: LabRuntimeOptions;
@@ -58,7 +63,7 @@ export class LocalRuntime implements Runtime {
 
   async createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode> {
     const opts = this.opts!;
-    const cwd = join(opts.runDir, 'nodes', node.name, 'files');
+    const cwd = nodeFiles.files(opts.runDir, node.name);
     mkdirSync(cwd, { recursive: true });
     for (const f of node.files) {
       const p = join(cwd, f.path);
@@ -67,7 +72,7 @@ export class LocalRuntime implements Runtime {
     }
     const address = this.addressOf(node);
     // A movable wall clock: the sleep fix and libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
-    const clock = node.clock && this.clockLibs ? new NodeClock(join(opts.runDir, 'nodes', node.name, 'clock')) : undefined;
+    const clock = node.clock && this.clockLibs ? new NodeClock(nodeFiles.clock(opts.runDir, node.name)) : undefined;
     const preload = pathToFileURL(join(this.distDir, 'runtime', 'local', 'bind-preload.js')).href;
     const fullEnv: Record<string, string> = {
       PATH: `${join(this.projectRoot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
@@ -90,9 +95,16 @@ export class LocalRuntime implements Runtime {
       Object.assign(fullEnv, clockEnv(clock.file));
       fullEnv.LD_PRELOAD = withPreload(withPreload(fullEnv.LD_PRELOAD, this.clockLibs!.fix), this.clockLibs!.faketime);
     }
+    // lab exec runs its commands with the same environment (address, shims, clock, lease).
+    writeFileSync(nodeFiles.execEnv(opts.runDir, node.name), JSON.stringify(fullEnv, null, 2) + '\n', { mode: 0o600 });
     const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
     this.nodes.push(n);
     return n;
+  }
+
+  /** A held node's terminal, for lab attach: a Unix socket in its folder. */
+  terminalSocket(runDir: string, node: string): string {
+    return nodeFiles.terminal(runDir, node);
   }
 
   /** Every node is an address in 127.B.0.0/16 on the host's lo. */

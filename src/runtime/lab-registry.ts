@@ -1,11 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectFiles, runFiles } from '../model/run-paths.js';
+import { UsageError } from '../model/netlab-error.js';
+import type { RuntimeKind } from './runtime.js';
 
 /** A lab that is up, as recorded for `lab ps`, `lab attach` and `lab down`. */
 export interface LabRecord {
   lab: string;
   runId: string;
-  runtime: 'docker' | 'local';
+  runtime: RuntimeKind;
   runDir: string;
   /** The topology file it came from (for lab run and lab ui). */
   file?: string;
@@ -13,7 +16,7 @@ export interface LabRecord {
   nodes: { name: string; address: string }[];
 }
 
-const dirOf = (root: string) => join(root, '.netlab', 'labs');
+const dirOf = projectFiles.labs;
 
 /** Record a lab as up. One file per run, so concurrent labs never overwrite each other. */
 export function registerLab(root: string, rec: LabRecord): void {
@@ -47,6 +50,20 @@ export function listLabs(root: string): LabRecord[] {
     }
   }
   return out;
+}
+
+/** The control socket of the process holding the lab (a local lab, or one under lab up --ui), when one answers there. */
+export function heldBy(record: LabRecord): string | undefined {
+  const p = runFiles.control(record.runDir);
+  return existsSync(p) ? p : undefined;
+}
+
+/** The registry record of a kept lab, by name (one of several only when named precisely). */
+export function keptRecord(root: string, lab: string): LabRecord {
+  const recs = listLabs(root).filter((r) => r.lab === lab || `${r.lab}.${r.runId}` === lab);
+  if (recs.length === 0) throw new UsageError(`no kept lab named "${lab}" (see ./lab ps; a lab stays up with ./lab up --keep)`);
+  if (recs.length > 1) throw new UsageError(`several kept labs are named "${lab}"; say which: ${recs.map((r) => `${r.lab}.${r.runId}`).join(', ')}`);
+  return recs[0];
 }
 
 function alive(pid: number): boolean {

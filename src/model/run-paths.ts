@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+
+/**
+ * Where things are in a run folder (runs/<lab>-<time>/) and in the project's .netlab/
+ * folder: the one module that knows their layout. Every layer reads and writes through it.
+ *
+ * ```
+ * runs/<run>/results.json, junit.xml, controller.log, capture.pcap, control.sock, replays/
+ * runs/<run>/replays/<time>-<scenario>/results.json, junit.xml
+ * runs/<run>/nodes/<node>/transcript.log, files/, clock/, terminal.sock, exec-env.json
+ * .netlab/labs/<lab>.<run id>.json   kept labs (lab ps, attach, down)
+ * .netlab/cache/                     compiled shims, debootstrap trees
+ * .netlab/pull-failed.json           image pulls that failed (not tried again soon)
+ * ```
+ */
+export const runFiles = {
+  results: (runDir: string) => join(runDir, 'results.json'),
+  junit: (runDir: string) => join(runDir, 'junit.xml'),
+  controllerLog: (runDir: string) => join(runDir, 'controller.log'),
+  capture: (runDir: string) => join(runDir, 'capture.pcap'),
+  /** The control socket a controller holding a lab (kept local, or under --ui) listens on. */
+  control: (runDir: string) => join(runDir, 'control.sock'),
+  replays: (runDir: string) => join(runDir, 'replays'),
+  nodes: (runDir: string) => join(runDir, 'nodes'),
+};
+
+/** The capture file's name inside the run folder, as results.json gives it. */
+export const CAPTURE_FILE = 'capture.pcap';
+
+/** One node's folder in a run folder, and what is in it. */
+export const nodeFiles = {
+  dir: (runDir: string, node: string) => join(runDir, 'nodes', node),
+  transcript: (runDir: string, node: string) => join(runDir, 'nodes', node, 'transcript.log'),
+  /** The node's working folder (local), or where its collected files go (docker). */
+  files: (runDir: string, node: string) => join(runDir, 'nodes', node, 'files'),
+  clock: (runDir: string, node: string) => join(runDir, 'nodes', node, 'clock'),
+  /** Where a held local node's terminal is served for `lab attach`. */
+  terminal: (runDir: string, node: string) => join(runDir, 'nodes', node, 'terminal.sock'),
+  /** A local node's environment, for `lab exec` to run with the same. */
+  execEnv: (runDir: string, node: string) => join(runDir, 'nodes', node, 'exec-env.json'),
+};
+
+/** The project's own state folder, .netlab/. */
+export const projectFiles = {
+  dir: (projectRoot: string) => join(projectRoot, '.netlab'),
+  /** One record per kept lab. */
+  labs: (projectRoot: string) => join(projectRoot, '.netlab', 'labs'),
+  cache: (projectRoot: string) => join(projectRoot, '.netlab', 'cache'),
+  pullMarker: (projectRoot: string) => join(projectRoot, '.netlab', 'pull-failed.json'),
+};
