@@ -41,6 +41,11 @@ export interface RuntimeNode {
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
   /** The pid whose network namespace is the node's (docker: the container's init), for faults put in from the host. */
   netnsPid?(): Promise<number | undefined>;
+  /**
+   * Bytes the node has written since it was created (its folder; docker: the container's
+   * writable layer), apparent sizes; undefined when it cannot tell. Watched against limits.disk.
+   */
+  diskUsage?(): Promise<number | undefined>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
   /**

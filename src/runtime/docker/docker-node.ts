@@ -7,6 +7,7 @@ import tar from 'tar-stream';
 import { RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
+import type { OomEvents } from './oom-events.js';
 
 export const WORKDIR = '/lab';
 
@@ -16,6 +17,8 @@ export const WORKDIR = '/lab';
  */
 /** Bytes collected per node at most: the rest is listed as not collected. */
 const COLLECT_CAP = 256 * 1024 * 1024;
+/** How long an exit with code 137 waits for the engine's "oom" event, which can come just after it. */
+const OOM_EVENT_GRACE_MS = 2000;
 
 export class DockerNode implements RuntimeNode {
   private stream?: Duplex;
@@ -26,6 +29,8 @@ export class DockerNode implements RuntimeNode {
   private exited: Promise<void> = Promise.resolve();
   /** The container's first process as the host sees it, for its network namespace's /proc tables. */
   private pid?: number;
+  /** The writable layer's size when the node was created (its files in place): diskUsage counts from here. */
+  diskBaseline = 0;
 
   constructor(
     private readonly docker: Docker,
@@ -34,6 +39,8 @@ export class DockerNode implements RuntimeNode {
     readonly address: string,
     readonly image: string,
     readonly clock?: NodeClock,
+    /** The run's OOM events: an exit with 137 that the engine did not flag is still told as out of memory. */
+    private readonly oomEvents?: OomEvents,
   ) {}
 
   get id(): string {
@@ -101,15 +108,28 @@ export class DockerNode implements RuntimeNode {
     if (start) await this.container.start();
     this.isRunning = true;
     this.pid = undefined;
+    const oomsBefore = this.oomEvents?.count(this.container.id) ?? 0;
     this.exited = waited.then(
       async (r) => {
         // Let the last output through before reporting the exit.
         await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
-        const oom = await this.container.inspect().then((i) => i.State?.OOMKilled, () => false);
+        const oom = await this.wasOomKilled(r.StatusCode, oomsBefore);
         this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined });
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
+  }
+
+  /**
+   * Whether this incarnation ended by the kernel's OOM killer: the engine's flag, or (the
+   * flag is not always set on Docker 20.10) a code 137 the lab did not cause with an "oom"
+   * event for the container since it started, which may arrive just after the exit.
+   */
+  private async wasOomKilled(code: number, oomsBefore: number): Promise<boolean> {
+    const flagged = await this.container.inspect().then((i) => i.State?.OOMKilled === true, () => false);
+    if (flagged) return true;
+    if (code !== 137 || this.requested || !this.oomEvents) return false;
+    return this.oomEvents.waitFor(this.container.id, oomsBefore, OOM_EVENT_GRACE_MS);
   }
 
   private finish(info: ExitInfo): void {
@@ -259,6 +279,12 @@ export class DockerNode implements RuntimeNode {
     return containerUsage(this.container);
   }
 
+  /** The writable layer's size as the engine counts it (root, so a chmod 000 folder hides nothing), less what it was at create. */
+  async diskUsage(): Promise<number | undefined> {
+    const size = await writableLayerSize(this.container);
+    return size === undefined ? undefined : Math.max(0, size - this.diskBaseline);
+  }
+
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
     const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR });
     const stream = (await ex.start({ hijack: true, stdin: false })) as unknown as Duplex;
@@ -279,6 +305,12 @@ export class DockerNode implements RuntimeNode {
     const info = await ex.inspect();
     return { code: info.ExitCode ?? 128, output };
   }
+}
+
+/** The container's writable layer in bytes (the engine walks it: only for nodes with a disk limit). */
+export async function writableLayerSize(container: Docker.Container): Promise<number | undefined> {
+  const info = (await container.inspect({ size: true } as object).catch(() => undefined)) as { SizeRw?: number } | undefined;
+  return typeof info?.SizeRw === 'number' ? info.SizeRw : undefined;
 }
 
 /** One sample of the container's cgroup counters. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
@@ -16,6 +16,8 @@ export class LocalNode implements RuntimeNode {
   private outputListeners: OutputListener[] = [];
   private exitListeners: ((e: ExitInfo) => void)[] = [];
   private requested = false;
+  /** The folder's size when the node was created (its files in place): diskUsage counts from here. */
+  diskBaseline = 0;
 
   constructor(
     readonly name: string,
@@ -123,6 +125,18 @@ export class LocalNode implements RuntimeNode {
     } catch {
       return undefined;
     }
+  }
+
+  /** The folder's apparent size by du (not counting the files the lab placed), undefined when du cannot tell. */
+  async diskUsage(): Promise<number | undefined> {
+    const total = await new Promise<number | undefined>((ok) =>
+      execFile('du', ['-s', '-b', this.cwd], { timeout: 30_000 }, (_e, stdout) => {
+        // du exits 1 when some folder is unreadable but still prints the total it could add up.
+        const n = Number(/^(\d+)/.exec(String(stdout))?.[1]);
+        ok(Number.isFinite(n) ? n : undefined);
+      }),
+    );
+    return total === undefined ? undefined : Math.max(0, total - this.diskBaseline);
   }
 
   async listFiles(): Promise<string[]> {

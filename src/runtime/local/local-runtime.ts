@@ -91,6 +91,7 @@ export class LocalRuntime implements Runtime {
       fullEnv.LD_PRELOAD = withPreload(withPreload(fullEnv.LD_PRELOAD, this.clockLibs!.fix), this.clockLibs!.faketime);
     }
     const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
+    if (node.limits.disk) n.diskBaseline = (await n.diskUsage()) ?? 0;
     this.nodes.push(n);
     return n;
   }
