@@ -57,6 +57,9 @@ export interface RuntimeNode {
   readonly clock?: NodeClock;
 }
 
+/** Largest file a step reads whole (file:, digest:): a bigger one is a RuntimeError, never a 1 GB buffer. */
+export const READ_CAP = 64 * 1024 * 1024;
+
 /** A file collection could not keep, and why (results.json lists them). */
 export interface CollectFailure {
   path: string;

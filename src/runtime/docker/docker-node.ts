@@ -1,13 +1,13 @@
-import { chmodSync, createWriteStream, linkSync, mkdirSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { chmodSync, linkSync, mkdirSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import { READ_CAP, RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
 import type { OomEvents } from './oom-events.js';
+import { writeSparse, WriteBudgetError } from './write-sparse.js';
 
 export const WORKDIR = '/lab';
 
@@ -182,11 +182,19 @@ export class DockerNode implements RuntimeNode {
     const ex = await this.archive(`${WORKDIR}/${rel}`);
     if (!ex) return undefined;
     let found: Buffer | undefined;
+    let tooBig: number | undefined;
     for await (const entry of ex) {
+      const body = entry as unknown as PassThrough;
+      if (found !== undefined || entry.header.type !== 'file' || (entry.header.size ?? 0) > READ_CAP) {
+        if (entry.header.type === 'file' && found === undefined) tooBig = entry.header.size;
+        await drain(body);
+        continue;
+      }
       const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      if (found === undefined && entry.header.type === 'file') found = Buffer.concat(chunks);
+      for await (const c of body) chunks.push(c as Buffer);
+      found = Buffer.concat(chunks);
     }
+    if (tooBig !== undefined && found === undefined) throw new RuntimeError(`${rel} is ${tooBig} bytes: a step reads files of at most ${READ_CAP} bytes`, this.name);
     return found;
   }
 
@@ -215,7 +223,8 @@ export class DockerNode implements RuntimeNode {
 
   /**
    * Copy the working folder into dest, keeping every file it can: each file is streamed
-   * to disk (never held in memory), keeps its permission bits (no setuid), hard links stay
+   * to disk (never held in memory) with its zero blocks left as holes (a sparse file stays
+   * sparse), keeps its permission bits (no setuid), hard links stay
    * links; what cannot be kept (a symbolic link, a path the host refuses, past the size
    * cap) is skipped and returned with the reason, and the rest goes on.
    */
@@ -241,10 +250,11 @@ export class DockerNode implements RuntimeNode {
           mkdirSync(target, { recursive: true });
           body.resume();
         } else if (h.type === 'file' || h.type === 'contiguous-file') {
-          if (total + (h.size ?? 0) > capBytes) throw new Error(`over the collection cap of ${capBytes} bytes`);
-          total += h.size ?? 0;
           mkdirSync(dirname(target), { recursive: true });
-          await pipeline(body, createWriteStream(target));
+          // Holes stay holes: the cap counts the data written, so a 1 GB sparse file costs nothing.
+          total += await writeSparse(body, target, h.size ?? 0, capBytes - total).catch((e: Error) => {
+            throw e instanceof WriteBudgetError ? new Error(`over the collection cap of ${capBytes} bytes (data, holes not counted)`) : e;
+          });
           chmodSync(target, (h.mode ?? 0o644) & 0o777);
         } else if (h.type === 'link' && h.linkname) {
           body.resume();
@@ -320,6 +330,15 @@ export async function containerUsage(container: Docker.Container): Promise<{ pid
     memory_stats?: { usage?: number; limit?: number };
   };
   return { pids: st.pids_stats?.current, pidsLimit: st.pids_stats?.limit, memory: st.memory_stats?.usage, memoryLimit: st.memory_stats?.limit };
+}
+
+/** Read a tar entry to its end, keeping nothing (an entry is never destroyed: that would end the archive). */
+function drain(body: PassThrough): Promise<void> {
+  return new Promise((ok) => {
+    body.once('end', ok);
+    body.once('error', () => ok());
+    body.resume();
+  });
 }
 
 function ignoreNotRunning(e: { statusCode?: number }): void {

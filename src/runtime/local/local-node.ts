@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import { READ_CAP, RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { groupSocketInodes, readSocketTables, type SocketEntry } from '../socket-table.js';
 
@@ -120,6 +120,13 @@ export class LocalNode implements RuntimeNode {
   async readFile(path: string): Promise<Buffer | undefined> {
     const full = resolve(this.cwd, path);
     if (relative(this.cwd, full).startsWith('..')) return undefined;
+    let size: number;
+    try {
+      size = statSync(full).size;
+    } catch {
+      return undefined;
+    }
+    if (size > READ_CAP) throw new RuntimeError(`${path} is ${size} bytes: a step reads files of at most ${READ_CAP} bytes`, this.name);
     try {
       return readFileSync(full);
     } catch {
