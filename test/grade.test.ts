@@ -99,8 +99,8 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(readFileSync(join(out, 'localhost-server', 'report.md'), 'utf8')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:4000 \(TCP\); the lab reached it on /);
     expect(readFileSync(join(out, 'fork-bomb', 'report.md'), 'utf8')).toMatch(/process limit/);
     expect(readFileSync(join(out, 'endless-output', 'report.md'), 'utf8')).toMatch(/output limit/);
-    // The memory hog dies before it is ready. Docker 20.10 here does not always flag the kill as OOMKilled; the report then says the server died at once with code 137.
-    expect(readFileSync(join(out, 'c-hostile', 'report.md'), 'utf8')).toMatch(/out of memory|exited at once \(code 137\) before it was ready/);
+    // The memory hog dies before it is ready, out of memory: Docker 20.10 does not always flag the kill as OOMKilled, the engine's oom event says it all the same.
+    expect(readFileSync(join(out, 'c-hostile', 'report.md'), 'utf8')).toMatch(/out of memory/);
     // Gradescope's format, junit and the class summary.
     const gs = JSON.parse(readFileSync(join(out, 'no-lockout', 'results.json'), 'utf8'));
     expect(gs).toMatchObject({ score: 15, execution_time: expect.any(Number) });

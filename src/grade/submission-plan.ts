@@ -45,6 +45,9 @@ export function readSubmission(dir: string, notes: string[] = []): PlannedFile[]
   return out;
 }
 
+/** What a submission node may write (limits.disk) unless grading.limits says otherwise. */
+export const SUBMISSION_DISK = '128m';
+
 export interface GradeLimits {
   scenarioMs: number;
   submissionMs: number;
@@ -84,7 +87,7 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
       command,
       env: { ...n.env, ...loopbackEnv },
       files: [...files, ...n.files],
-      limits: { memory: '256m', cpus: 0.5, pids: 64, ...(g.limits ?? {}) },
+      limits: { memory: '256m', cpus: 0.5, pids: 64, disk: SUBMISSION_DISK, ...(g.limits ?? {}) },
       // The reference's readiness text is not the submission's: wait for its port if known.
       ready: n.role === 'server' && spec?.port ? { port: spec.port, timeout: n.ready?.timeout ?? '20s' } : undefined,
       sandbox: { user: '1000:1000', fileLimit: parseSize(g.file_limit ?? '64m') },

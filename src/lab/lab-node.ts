@@ -24,6 +24,8 @@ export class LabNode {
   /** Terminals attached through serveTerminal; each sees what the node prints. */
   private readonly attached = new Set<Socket>();
   private overLimit?: ExitReason;
+  private diskTimer?: NodeJS.Timeout;
+  private diskStopped = false;
   /** One decoder per stream: a character split across two chunks is written whole. */
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   /** Watchers of lines typed in and of starts (the live page, the control socket). */
@@ -74,6 +76,7 @@ export class LabNode {
 
   /** Mark a new incarnation before (re)starting, so old output and exits no longer count. */
   beforeStart(): void {
+    this.watchDisk();
     if (this.startedAt !== undefined || this.lastExit) this.output.restarted();
     this.printed = 0;
     this.overLimit = undefined;
@@ -129,7 +132,47 @@ export class LabNode {
 
   closeTerminal(): void {
     this.terminal?.close();
+    this.stopDiskWatch();
   }
+
+  /**
+   * limits.disk: while the node runs, look at what it has written every DISK_POLL_MS (one
+   * look at a time); past the limit, stop it and say why, as for runaway output. The file
+   * size ulimit caps one file; this caps them all (many 8 MiB files).
+   */
+  private watchDisk(): void {
+    const limit = this.plan.limits.disk ? parseSize(this.plan.limits.disk) : undefined;
+    if (limit === undefined || !this.runtime.diskUsage || this.diskTimer || this.diskStopped) return;
+    const look = async () => {
+      this.diskTimer = undefined;
+      if (this.diskStopped) return;
+      if (this.runtime.running() && !this.overLimit) {
+        const used = await this.runtime.diskUsage!().catch(() => undefined);
+        if (used !== undefined && used > limit && this.runtime.running() && !this.overLimit && !this.diskStopped) {
+          this.overLimit = { kind: 'disk-limit', text: `killed by the lab: wrote more than ${mib(limit)} to its folder (disk limit)` };
+          this.transcript.note(`--- ${this.overLimit.text}: ${mib(used)} written`);
+          this.runtime.kill().catch(() => undefined);
+        }
+      }
+      if (!this.diskStopped) this.diskTimer = setTimeout(() => void look(), DISK_POLL_MS).unref();
+    };
+    this.diskTimer = setTimeout(() => void look(), DISK_POLL_MS).unref();
+  }
+
+  private stopDiskWatch(): void {
+    this.diskStopped = true;
+    if (this.diskTimer) clearTimeout(this.diskTimer);
+    this.diskTimer = undefined;
+  }
+}
+
+/** How often a node with limits.disk has its folder measured. */
+const DISK_POLL_MS = 500;
+
+/** A byte count as MiB for people: "16 MiB", "1.5 MiB". */
+function mib(n: number): string {
+  const m = n / (1024 * 1024);
+  return `${Number.isInteger(m) ? m : m.toFixed(1)} MiB`;
 }
 
 /** The output ring per node: NETLAB_OUTPUT_RING (a size such as 8m), default 8 MiB. */

@@ -13,7 +13,7 @@ export interface ExitInfo {
 
 /** Why a program ended, beyond its code: a kind to branch on and a text to show. */
 export interface ExitReason {
-  kind: 'oom' | 'output-limit' | 'not-found' | 'other';
+  kind: 'oom' | 'output-limit' | 'disk-limit' | 'not-found' | 'other';
   text: string;
 }
 

@@ -41,6 +41,11 @@ export interface RuntimeNode {
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
   /** The pid whose network namespace is the node's (docker: the container's init), for faults put in from the host. */
   netnsPid?(): Promise<number | undefined>;
+  /**
+   * Bytes the node has written since it was created (its folder; docker: the container's
+   * writable layer), apparent sizes; undefined when it cannot tell. Watched against limits.disk.
+   */
+  diskUsage?(): Promise<number | undefined>;
   /** Processes and memory in use against their limits, where the runtime can tell. */
   usage?(): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }>;
   /**
@@ -51,6 +56,9 @@ export interface RuntimeNode {
   /** The node's wall clock, when its plan asks for one (a scenario has a clock: step). */
   readonly clock?: NodeClock;
 }
+
+/** Largest file a step reads whole (file:, digest:): a bigger one is a RuntimeError, never a 1 GB buffer. */
+export const READ_CAP = 64 * 1024 * 1024;
 
 /** A file collection could not keep, and why (results.json lists them). */
 export interface CollectFailure {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeOutput } from './node-output.js';
 import { ExpectEofError, ExpectTimeoutError } from './scenario-errors.js';
+import { toPattern } from '../topology/pattern.js';
 
 describe('NodeOutput', () => {
   it('matches a prompt without a newline as soon as it arrives, split across chunks', async () => {
@@ -24,6 +25,21 @@ describe('NodeOutput', () => {
     out.push('stdout', Buffer.from('listening\n'));
     await out.expect(/listening/, 10, undefined, { consume: false });
     await expect(out.expect(/listening/, 10)).resolves.toMatchObject({ match: 'listening' });
+  });
+
+  it('expectAll: every pattern, in any order, on RE2; the cursor stays; a timeout names the one missing', async () => {
+    const out = new NodeOutput('phone1');
+    const pats = ['(?i)(?<![0-9a-z])1234(?:[^0-9a-z]|$)', '(?i)(?<![a-z])(?<!not )valid'].map((p) => toPattern(p));
+    expect(pats.map((p) => p.engine)).toEqual(['re2', 're2']);
+    const waiting = out.expectAll(pats, 2000);
+    out.push('stdout', Buffer.from('beacon is VALID\n'));
+    out.push('stdout', Buffer.from('tempid 1234\n'));
+    await expect(waiting).resolves.toMatchObject({ match: '' });
+    // The cursor did not move: what follows can still match from the start.
+    await expect(out.expect(/beacon/, 10)).resolves.toMatchObject({ match: 'beacon' });
+    const late = new NodeOutput('phone1');
+    late.push('stdout', Buffer.from('1234 is not valid\n'));
+    await expect(late.expectAll(pats, 30)).rejects.toThrow(/valid.*\(of 2 patterns, in any order\) within/);
   });
 
   it('fails at once when the program has ended, naming the exit and the last output', async () => {

@@ -187,6 +187,27 @@ export class NodeOutput {
     }
   }
 
+  /**
+   * Wait until the output after the cursor matches every pattern, in any order; the cursor
+   * stays. One pattern after the other, each a search of its own from the cursor (RE2 when
+   * the pattern allows): output only grows after the cursor, so a pattern found stays found.
+   * The deadline is the whole step's; a timeout names the pattern still missing.
+   */
+  async expectAll(patterns: Pattern[], timeoutMs: number, signal?: AbortSignal): Promise<ExpectMatch> {
+    const deadline = Date.now() + timeoutMs;
+    const groups: Record<string, string> = {};
+    for (const p of patterns) {
+      try {
+        const m = await this.expect(p, Math.max(0, deadline - Date.now()), signal, { consume: false });
+        Object.assign(groups, m.groups);
+      } catch (e) {
+        if (e instanceof ExpectTimeoutError) throw new ExpectTimeoutError(this.node, `${p.shown} (of ${patterns.length} patterns, in any order)`, timeoutMs, this.tail());
+        throw e;
+      }
+    }
+    return { before: '', match: '', groups };
+  }
+
   /** Wait for the program to end; resolves with how it ended, throws ExpectTimeoutError-like StepError on the deadline. */
   async waitEnd(timeoutMs: number, signal?: AbortSignal): Promise<string> {
     const deadline = Date.now() + timeoutMs;

@@ -297,7 +297,7 @@ function checkScenarioNodes(plan: LabPlan, ctx: PlanContext): void {
         try {
           toPattern(p.text, p.literal === true);
         } catch (e) {
-          throw ctx.scenarioMap.error(`${e instanceof UnsafePatternError ? 'unsafe' : 'not a valid'} regular expression: ${(e as Error).message}`, [...here, p.key]);
+          throw ctx.scenarioMap.error(`${e instanceof UnsafePatternError ? 'unsafe' : 'not a valid'} regular expression: ${(e as Error).message}`, [...here, ...(Array.isArray(p.key) ? p.key : [p.key])]);
         }
       }
       for (const { key, name } of refs.nodes ?? []) {

@@ -35,6 +35,13 @@ export const Limits = z
       .describe('Memory limit, e.g. 256m'),
     cpus: z.number().min(0.01, 'at least 0.01').max(64).optional().describe('CPU share, e.g. 0.5'),
     pids: z.number().int().min(1).max(32768).optional().describe('Maximum number of processes/threads'),
+    disk: z
+      .string()
+      .regex(/^\d+(k|m|g)?$/i, 'a size such as 128m or 1g')
+      .refine((s) => !/^\d+(k|m|g)?$/i.test(s) || parseSize(s) >= 1024 * 1024, 'at least 1m')
+      .refine((s) => !/^\d+(k|m|g)?$/i.test(s) || parseSize(s) <= 64 * 1024 ** 3, 'at most 64g')
+      .optional()
+      .describe("Most a node may write to its folder (docker: its container's writable layer), watched while it runs: past it the node is stopped (default: none; submissions 128m)"),
   })
   .describe('Resource limits (enforced by the docker runtime)');
 
@@ -112,7 +119,7 @@ export const Grading = z
     image: z.string().optional().describe('Image submissions run in on docker (default: the grading image "grading")'),
     server: SubmissionRole.optional().describe("How a submission's server is started"),
     client: SubmissionRole.optional().describe("How a submission's client is started"),
-    limits: Limits.optional().describe('Limits for submission nodes (default memory 256m, cpus 0.5, pids 64)'),
+    limits: Limits.optional().describe('Limits for submission nodes (default memory 256m, cpus 0.5, pids 64, disk 128m)'),
     output_limit: Size.optional().describe('Output kept per node; a node printing more is stopped (default 1m)'),
     file_limit: Size.optional().describe('Largest file a submission may write (default 64m)'),
     scenario_timeout: Duration.optional().describe('Time limit for one scenario (default 60s)'),

@@ -14,8 +14,8 @@ export interface CliRun {
 }
 
 /** Start ./lab (the compiled CLI) with arguments; the caller may watch stderr and signal it. */
-export function startLab(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+export function startLab(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -24,8 +24,18 @@ export function startLab(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   return { child, done, stderrSoFar: () => stderr };
 }
 
-export function runLabCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runLabCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<CliRun> {
   return startLab(args, opts).done;
+}
+
+/**
+ * Node arguments that make a ./lab child write its peak resident memory (KiB, from
+ * process.resourceUsage().maxRSS) to file as it exits: a memory bound a test can assert
+ * without any clock.
+ */
+export function maxRssArgs(file: string): string[] {
+  const hook = `import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(${JSON.stringify(file)}, String(process.resourceUsage().maxRSS)));`;
+  return ['--import', `data:text/javascript,${encodeURIComponent(hook)}`];
 }
 
 /** Resolve once the child's stderr matches, for acting at a given phase; no sleeping. */

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
-import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli } from '../helpers/lab-cli.js';
+import { describe, expect, it } from 'vitest';
+import { describeDocker, leftovers, maxRssArgs, readResults, ROOT, runDirOf, runLabCli } from '../helpers/lab-cli.js';
 
 // Issue 16, finding 7: collection keeps every file it can, and lists the ones it cannot.
 describeDocker('collection from a container', () => {
@@ -24,4 +24,36 @@ describeDocker('collection from a container', () => {
     expect(run.stderr).toMatch(/server: \d+ files not collected/);
     expect(await leftovers('collect')).toBe(0);
   });
+});
+
+// Issue 16, finding 7: a 1 GB sparse file is neither held in memory nor written out in full.
+describe('a 1 GB sparse file', () => {
+  for (const runtime of ['docker', 'local'] as const) {
+    const d = runtime === 'docker' ? describeDocker : describe;
+    d(`collected on ${runtime}`, () => {
+      it('stays sparse, keeps its bytes after the hole, and the controller stays small', async () => {
+        const runs = mkdtempSync(join(tmpdir(), `netlab-hostile-sparse-${runtime}-`));
+        const rssFile = join(runs, 'controller-max-rss-kib');
+        const run = await runLabCli(['up', join(ROOT, 'test/fixtures/hostile/sparse.yaml'), '--runtime', runtime, '--runs', runs], { nodeArgs: maxRssArgs(rssFile) });
+        expect(run.code, run.stderr.slice(-1500)).toBe(0);
+        const files = join(runDirOf(run), 'nodes', 'server', 'files');
+        const big = join(files, 'big.sparse');
+        const st = statSync(big);
+        expect(st.size).toBe(2 ** 30 + 'after the hole'.length);
+        expect(st.blocks * 512).toBeLessThan(1024 * 1024); // holes, not a gigabyte of zeros
+        const fd = openSync(big, 'r');
+        const tail = Buffer.alloc(14);
+        readSync(fd, tail, 0, 14, 2 ** 30);
+        closeSync(fd);
+        expect(tail.toString()).toBe('after the hole');
+        expect(readFileSync(join(files, 'small.txt'), 'utf8')).toBe('small\n');
+        expect(readResults(runDirOf(run)).nodes[0].collectFailures).toBeUndefined();
+        // Peak resident memory of the whole ./lab process: far below the file's gigabyte.
+        const maxRssKib = Number(readFileSync(rssFile, 'utf8'));
+        expect(maxRssKib).toBeGreaterThan(0);
+        expect(maxRssKib).toBeLessThan(400 * 1024);
+        if (runtime === 'docker') expect(await leftovers('hostile-sparse')).toBe(0);
+      });
+    });
+  }
 });

@@ -1,12 +1,13 @@
-import { chmodSync, createWriteStream, linkSync, mkdirSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { chmodSync, linkSync, mkdirSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import { READ_CAP, RuntimeError, type CollectFailure, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
+import type { OomEvents } from './oom-events.js';
+import { writeSparse, WriteBudgetError } from './write-sparse.js';
 
 export const WORKDIR = '/lab';
 
@@ -16,6 +17,8 @@ export const WORKDIR = '/lab';
  */
 /** Bytes collected per node at most: the rest is listed as not collected. */
 const COLLECT_CAP = 256 * 1024 * 1024;
+/** How long an exit with code 137 waits for the engine's "oom" event, which can come just after it. */
+const OOM_EVENT_GRACE_MS = 2000;
 
 export class DockerNode implements RuntimeNode {
   private stream?: Duplex;
@@ -26,6 +29,8 @@ export class DockerNode implements RuntimeNode {
   private exited: Promise<void> = Promise.resolve();
   /** The container's first process as the host sees it, for its network namespace's /proc tables. */
   private pid?: number;
+  /** The writable layer's size when the node was created (its files in place): diskUsage counts from here. */
+  diskBaseline = 0;
 
   constructor(
     private readonly docker: Docker,
@@ -34,6 +39,8 @@ export class DockerNode implements RuntimeNode {
     readonly address: string,
     readonly image: string,
     readonly clock?: NodeClock,
+    /** The run's OOM events: an exit with 137 that the engine did not flag is still told as out of memory. */
+    private readonly oomEvents?: OomEvents,
   ) {}
 
   get id(): string {
@@ -101,15 +108,28 @@ export class DockerNode implements RuntimeNode {
     if (start) await this.container.start();
     this.isRunning = true;
     this.pid = undefined;
+    const oomsBefore = this.oomEvents?.count(this.container.id) ?? 0;
     this.exited = waited.then(
       async (r) => {
         // Let the last output through before reporting the exit.
         await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
-        const oom = await this.container.inspect().then((i) => i.State?.OOMKilled, () => false);
+        const oom = await this.wasOomKilled(r.StatusCode, oomsBefore);
         this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined });
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
+  }
+
+  /**
+   * Whether this incarnation ended by the kernel's OOM killer: the engine's flag, or (the
+   * flag is not always set on Docker 20.10) a code 137 the lab did not cause with an "oom"
+   * event for the container since it started, which may arrive just after the exit.
+   */
+  private async wasOomKilled(code: number, oomsBefore: number): Promise<boolean> {
+    const flagged = await this.container.inspect().then((i) => i.State?.OOMKilled === true, () => false);
+    if (flagged) return true;
+    if (code !== 137 || this.requested || !this.oomEvents) return false;
+    return this.oomEvents.waitFor(this.container.id, oomsBefore, OOM_EVENT_GRACE_MS);
   }
 
   private finish(info: ExitInfo): void {
@@ -162,11 +182,19 @@ export class DockerNode implements RuntimeNode {
     const ex = await this.archive(`${WORKDIR}/${rel}`);
     if (!ex) return undefined;
     let found: Buffer | undefined;
+    let tooBig: number | undefined;
     for await (const entry of ex) {
+      const body = entry as unknown as PassThrough;
+      if (found !== undefined || entry.header.type !== 'file' || (entry.header.size ?? 0) > READ_CAP) {
+        if (entry.header.type === 'file' && found === undefined) tooBig = entry.header.size;
+        await drain(body);
+        continue;
+      }
       const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      if (found === undefined && entry.header.type === 'file') found = Buffer.concat(chunks);
+      for await (const c of body) chunks.push(c as Buffer);
+      found = Buffer.concat(chunks);
     }
+    if (tooBig !== undefined && found === undefined) throw new RuntimeError(`${rel} is ${tooBig} bytes: a step reads files of at most ${READ_CAP} bytes`, this.name);
     return found;
   }
 
@@ -195,7 +223,8 @@ export class DockerNode implements RuntimeNode {
 
   /**
    * Copy the working folder into dest, keeping every file it can: each file is streamed
-   * to disk (never held in memory), keeps its permission bits (no setuid), hard links stay
+   * to disk (never held in memory) with its zero blocks left as holes (a sparse file stays
+   * sparse), keeps its permission bits (no setuid), hard links stay
    * links; what cannot be kept (a symbolic link, a path the host refuses, past the size
    * cap) is skipped and returned with the reason, and the rest goes on.
    */
@@ -221,10 +250,11 @@ export class DockerNode implements RuntimeNode {
           mkdirSync(target, { recursive: true });
           body.resume();
         } else if (h.type === 'file' || h.type === 'contiguous-file') {
-          if (total + (h.size ?? 0) > capBytes) throw new Error(`over the collection cap of ${capBytes} bytes`);
-          total += h.size ?? 0;
           mkdirSync(dirname(target), { recursive: true });
-          await pipeline(body, createWriteStream(target));
+          // Holes stay holes: the cap counts the data written, so a 1 GB sparse file costs nothing.
+          total += await writeSparse(body, target, h.size ?? 0, capBytes - total).catch((e: Error) => {
+            throw e instanceof WriteBudgetError ? new Error(`over the collection cap of ${capBytes} bytes (data, holes not counted)`) : e;
+          });
           chmodSync(target, (h.mode ?? 0o644) & 0o777);
         } else if (h.type === 'link' && h.linkname) {
           body.resume();
@@ -259,6 +289,12 @@ export class DockerNode implements RuntimeNode {
     return containerUsage(this.container);
   }
 
+  /** The writable layer's size as the engine counts it (root, so a chmod 000 folder hides nothing), less what it was at create. */
+  async diskUsage(): Promise<number | undefined> {
+    const size = await writableLayerSize(this.container);
+    return size === undefined ? undefined : Math.max(0, size - this.diskBaseline);
+  }
+
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
     const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR });
     const stream = (await ex.start({ hijack: true, stdin: false })) as unknown as Duplex;
@@ -281,6 +317,12 @@ export class DockerNode implements RuntimeNode {
   }
 }
 
+/** The container's writable layer in bytes (the engine walks it: only for nodes with a disk limit). */
+export async function writableLayerSize(container: Docker.Container): Promise<number | undefined> {
+  const info = (await container.inspect({ size: true } as object).catch(() => undefined)) as { SizeRw?: number } | undefined;
+  return typeof info?.SizeRw === 'number' ? info.SizeRw : undefined;
+}
+
 /** One sample of the container's cgroup counters. */
 export async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
   const st = (await container.stats({ stream: false })) as unknown as {
@@ -288,6 +330,15 @@ export async function containerUsage(container: Docker.Container): Promise<{ pid
     memory_stats?: { usage?: number; limit?: number };
   };
   return { pids: st.pids_stats?.current, pidsLimit: st.pids_stats?.limit, memory: st.memory_stats?.usage, memoryLimit: st.memory_stats?.limit };
+}
+
+/** Read a tar entry to its end, keeping nothing (an entry is never destroyed: that would end the archive). */
+function drain(body: PassThrough): Promise<void> {
+  return new Promise((ok) => {
+    body.once('end', ok);
+    body.once('error', () => ok());
+    body.resume();
+  });
 }
 
 function ignoreNotRunning(e: { statusCode?: number }): void {

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { hostAddress, intToIp, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
-import { DockerNode, filesTar, WORKDIR } from './docker-node.js';
+import { DockerNode, filesTar, WORKDIR, writableLayerSize } from './docker-node.js';
 import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage, REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
@@ -14,6 +14,7 @@ import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLab
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
 import { nodeFiles } from '../../model/run-paths.js';
+import { OomEvents } from './oom-events.js';
 
 /** Where a node with a movable clock finds libfaketime and its offset file. */
 const FAKETIME_MOUNT = '/run/netlab/libfaketime.so.1';
@@ -46,6 +47,7 @@ export class DockerRuntime implements Runtime {
   private images = new Map<string, string>();
   private clockLibs?: { fix: string; faketime: string };
   private readonly firewall = new HostFirewall();
+  private oomEvents?: OomEvents;
 
   constructor(
     private readonly docker: Docker,
@@ -88,7 +90,12 @@ export class DockerRuntime implements Runtime {
     );
     const t1 = performance.now();
     const net = this.createNetwork(plan, opts).then(() => (this.phases.network = performance.now() - t1));
-    await Promise.all([imageWork, check, net]);
+    // Before any container starts: the engine streams only events after the subscription.
+    const oom = OomEvents.open(this.docker, opts.runId).then(
+      (ev) => (this.oomEvents = ev),
+      (e: Error) => opts.logger.warn({ err: e }, 'no oom events: an OOM kill the engine does not flag reads as code 137'),
+    );
+    await Promise.all([imageWork, check, net, oom]);
     return new Map(plan.nodes.map((n) => [n.name, hostAddress(this.subnet!, n.host)]));
   }
 
@@ -245,7 +252,10 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
     await container.putArchive(await filesTar(node.files), { path: '/' });
-    return new DockerNode(this.docker, container, node.name, address, image, clock);
+    const made = new DockerNode(this.docker, container, node.name, address, image, clock, this.oomEvents);
+    // A disk limit counts what the node writes, not the files the lab placed.
+    if (node.limits.disk) made.diskBaseline = (await writableLayerSize(container)) ?? 0;
+    return made;
   }
 
   /**
@@ -280,6 +290,8 @@ export class DockerRuntime implements Runtime {
 
   async destroy(): Promise<void> {
     if (!this.opts) return;
+    this.oomEvents?.close();
+    this.oomEvents = undefined;
     try {
       await removeByLabel(this.docker, `${LABEL_RUN}=${this.opts.runId}`);
     } finally {

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
+import { READ_CAP, RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { groupSocketInodes, readSocketTables, type SocketEntry } from '../socket-table.js';
 
@@ -16,6 +16,8 @@ export class LocalNode implements RuntimeNode {
   private outputListeners: OutputListener[] = [];
   private exitListeners: ((e: ExitInfo) => void)[] = [];
   private requested = false;
+  /** The folder's size when the node was created (its files in place): diskUsage counts from here. */
+  diskBaseline = 0;
 
   constructor(
     readonly name: string,
@@ -118,11 +120,30 @@ export class LocalNode implements RuntimeNode {
   async readFile(path: string): Promise<Buffer | undefined> {
     const full = resolve(this.cwd, path);
     if (relative(this.cwd, full).startsWith('..')) return undefined;
+    let size: number;
+    try {
+      size = statSync(full).size;
+    } catch {
+      return undefined;
+    }
+    if (size > READ_CAP) throw new RuntimeError(`${path} is ${size} bytes: a step reads files of at most ${READ_CAP} bytes`, this.name);
     try {
       return readFileSync(full);
     } catch {
       return undefined;
     }
+  }
+
+  /** The folder's apparent size by du (not counting the files the lab placed), undefined when du cannot tell. */
+  async diskUsage(): Promise<number | undefined> {
+    const total = await new Promise<number | undefined>((ok) =>
+      execFile('du', ['-s', '-b', this.cwd], { timeout: 30_000 }, (_e, stdout) => {
+        // du exits 1 when some folder is unreadable but still prints the total it could add up.
+        const n = Number(/^(\d+)/.exec(String(stdout))?.[1]);
+        ok(Number.isFinite(n) ? n : undefined);
+      }),
+    );
+    return total === undefined ? undefined : Math.max(0, total - this.diskBaseline);
   }
 
   async listFiles(): Promise<string[]> {

@@ -98,6 +98,7 @@ export class LocalRuntime implements Runtime {
     // lab exec runs its commands with the same environment (address, shims, clock, lease).
     writeFileSync(nodeFiles.execEnv(opts.runDir, node.name), JSON.stringify(fullEnv, null, 2) + '\n', { mode: 0o600 });
     const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
+    if (node.limits.disk) n.diskBaseline = (await n.diskUsage()) ?? 0;
     this.nodes.push(n);
     return n;
   }

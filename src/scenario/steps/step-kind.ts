@@ -57,7 +57,8 @@ export type StepRequirement = 'capture' | 'faults' | 'netem';
 /** What a step names, each with the key it sits under (for file:line messages). */
 export interface StepRefs {
   nodes?: { key: string; name: unknown }[];
-  patterns?: { key: string; text: unknown; literal?: boolean }[];
+  /** key: the key it sits under, or a path below the step (a list's item: ['expect_all', 0]). */
+  patterns?: { key: string | PropertyKey[]; text: unknown; literal?: boolean }[];
   /** Nested steps to check too, with their key path below this step. */
   children?: { path: PropertyKey[]; steps: unknown[] }[];
 }

@@ -7,6 +7,7 @@ import { discard } from './discard.js';
 import { exec } from './exec.js';
 import { exit } from './exit.js';
 import { expect } from './expect.js';
+import { expectAll } from './expect-all.js';
 import { file } from './file.js';
 import { foreach } from './foreach.js';
 import { kill } from './kill.js';
@@ -36,6 +37,7 @@ import { jitter } from './jitter.js';
 export const STEP_KINDS: readonly StepKind[] = [
   send,
   expect,
+  expectAll,
   absent,
   file,
   digest,
@@ -147,5 +149,18 @@ export function stepRequirements(scenarios: { name: string; steps: unknown[] }[]
       for (const c of kind.refs?.(step).children ?? []) visit(scenario, c.steps, `${prefix}${i + 1}.`);
     });
   for (const s of scenarios) visit(s.name, s.steps, '');
+  return out;
+}
+
+/** Every pattern a list of steps holds (nested steps included), as written (templates unfilled). */
+export function stepPatterns(steps: unknown[]): { kind: string; text: string; literal?: boolean }[] {
+  const out: { kind: string; text: string; literal?: boolean }[] = [];
+  for (const raw of steps) {
+    const step = raw as Record<string, unknown>;
+    const k = stepKindOf(step);
+    const refs = k?.refs?.(step) ?? {};
+    for (const p of refs.patterns ?? []) if (typeof p.text === 'string') out.push({ kind: k!.kind, text: p.text, literal: p.literal });
+    for (const c of refs.children ?? []) out.push(...stepPatterns(c.steps));
+  }
   return out;
 }
