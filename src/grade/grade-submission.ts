@@ -79,7 +79,8 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       const runsDir = join(opts.outDir, 'runs');
       mkdirSync(runsDir, { recursive: true });
       const serverName = plan.nodes.find((n) => n.role === 'server')!.name;
-      const port = plan.grading?.server?.port;
+      // The diagnosis reads TCP listeners only: a UDP server (QUIC) gets none.
+      const port = plan.grading?.server?.transport === 'udp' ? undefined : plan.grading?.server?.port;
       /** One lab run of this role: the graded run, and any run that grades timeouts again. */
       const labRun = async (p: LabPlan) => {
         const runtime = await opts.runtime();

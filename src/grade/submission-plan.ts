@@ -89,7 +89,7 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
       files: [...files, ...n.files],
       limits: { memory: '256m', cpus: 0.5, pids: 64, disk: SUBMISSION_DISK, ...(g.limits ?? {}) },
       // The reference's readiness text is not the submission's: wait for its port if known.
-      ready: n.role === 'server' && spec?.port ? { port: spec.port, timeout: n.ready?.timeout ?? '20s' } : undefined,
+      ready: n.role === 'server' && spec?.port ? { port: spec.port, ...(spec.transport ? { transport: spec.transport } : {}), timeout: n.ready?.timeout ?? '20s' } : undefined,
       sandbox: { user: '1000:1000', fileLimit: parseSize(g.file_limit ?? '64m') },
       outputLimit,
     };

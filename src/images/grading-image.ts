@@ -21,6 +21,7 @@ import { IMAGE_LABEL, imageBuildSteps, inspectImage, type ImageBuildSteps } from
 import { ensureRootfs, gradingBaseHash, gradingBaseSpec, planRootfs } from './grading-rootfs.js';
 import { ImageError } from './image-error.js';
 import { projectFiles } from '../model/run-paths.js';
+import { STUDENT_LIBS_CONTEXT_DIR, STUDENT_NODE_LIBRARIES, STUDENT_NODE_MODULES, studentLibraryEntries } from './student-node-libraries.js';
 
 /** Where grading images are tagged (`:<hash12>` and `:latest`). */
 export const GRADING_REPOSITORY = 'netlab/grading';
@@ -87,6 +88,11 @@ export function gradingDockerfile(baseTag: string): string {
     '    mkdir -p /lab; \\',
     '    node -e "console.log(\'node \' + process.version)"; python3 --version; javac -version; \\',
     '    gcc --version | head -n 1; make --version | head -n 1',
+    // The QUIC library for Node submissions (docs/grading.md): ESM resolution ignores NODE_PATH,
+    // so /node_modules, the last folder Node looks in from /lab, points at the copy.
+    `COPY ${STUDENT_LIBS_CONTEXT_DIR}/ ${STUDENT_NODE_MODULES}/`,
+    `RUN ln -s ${STUDENT_NODE_MODULES} /node_modules && cd /lab && \\`,
+    `    node --input-type=module -e "${STUDENT_NODE_LIBRARIES.map((l) => `await import('${l}');`).join(' ')} console.log('student libraries: ${STUDENT_NODE_LIBRARIES.join(', ')}')"`,
     'COPY package.json /opt/netlab/package.json',
     'COPY bin/ /opt/netlab/bin/',
     'COPY dist/apps/ /opt/netlab/dist/apps/',
@@ -127,6 +133,12 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
   steps.checkAborted('grading image');
   const ctx = await steps.readContext(opts.projectRoot);
   const apps = appEntries(ctx);
+  let studentLibs: ContextEntry[];
+  try {
+    studentLibs = studentLibraryEntries(apps);
+  } catch (e) {
+    throw new GradingImageError((e as Error).message);
+  }
   let spec: ReturnType<typeof gradingBaseSpec>;
   try {
     spec = gradingBaseSpec(undefined, extra);
@@ -160,6 +172,7 @@ export async function ensureGradingImage(docker: Docker, opts: GradingImageOptio
     entries: [
       { rel: 'Dockerfile', kind: 'file', mode: 0o644, data: Buffer.from(dockerfile) },
       { rel: NODE_CONTEXT_NAME, kind: 'file', mode: 0o755, data: nodeBytes },
+      ...studentLibs,
       ...apps,
     ],
     hash: '',

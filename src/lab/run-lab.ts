@@ -325,7 +325,9 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
         forking.catch(() => undefined);
         try {
           if (ready.port) {
-            const check = ready.probe === 'connect' || !n.runtime.sockets ? waitPort(n.runtime.address, ready.port, timeout, signal) : waitListening(n, ready.port, timeout, signal);
+            const udp = ready.transport === 'udp';
+            if (udp && !n.runtime.sockets) throw new NodeStartError(`node ${n.name}: ready on UDP port ${ready.port} needs a runtime that reads socket tables`, n.name, n.output.tail());
+            const check = !udp && (ready.probe === 'connect' || !n.runtime.sockets) ? waitPort(n.runtime.address, ready.port, timeout, signal) : waitListening(n, ready.port, udp ? 'udp' : 'tcp', timeout, signal);
             await Promise.race([check, exited, forking]);
           }
           if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited, forking]);
@@ -335,7 +337,7 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
             throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
           }
           if (e instanceof StepError) {
-            const what = ready.port ? `a listening socket on port ${ready.port} at ${n.runtime.address}` : `output /${ready.output}/`;
+            const what = ready.port ? `${ready.transport === 'udp' ? 'a bound UDP socket' : 'a listening socket'} on port ${ready.port} at ${n.runtime.address}` : `output /${ready.output}/`;
             const none = n.output.received === 0 ? ' It printed nothing.' : '';
             throw new NodeStartError(`node ${n.name} was not ready within ${timeout / 1000}s (waiting for ${what}).${none}`, n.name, n.output.tail());
           }
@@ -391,23 +393,23 @@ function interruptedScenario(s: { name: string; points?: number }): ScenarioResu
  * loopback policy (NETLAB_LOOPBACK allow|warn, applied by the bind shim) makes it
  * reachable; otherwise it is not ready, and the start fails at once with the reason.
  */
-async function waitListening(n: LabNode, port: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+async function waitListening(n: LabNode, port: number, proto: 'tcp' | 'udp', timeoutMs: number, signal: AbortSignal): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   const loopbackOk = ['allow', 'warn'].includes(n.plan.env.NETLAB_LOOPBACK ?? '');
   let wait = 20;
   for (;;) {
     const sockets = await n.runtime.sockets!().catch(() => undefined);
-    const state = sockets ? listenState(sockets, port, n.runtime.address) : 'none';
+    const state = sockets ? listenState(sockets, port, n.runtime.address, proto) : 'none';
     if (state === 'reachable' || (state === 'loopback' && loopbackOk)) return;
     if (state === 'loopback') {
-      const on = sockets!.filter((s) => s.proto === 'tcp' && s.port === port).map((s) => `${s.ip}:${s.port}`);
+      const on = sockets!.filter((s) => s.proto === proto && s.port === port).map((s) => `${s.ip}:${s.port}`);
       throw new NodeStartError(
         `node ${n.name} listens on ${on.join(', ')} only, so no other machine can reach it; it must listen on all interfaces (0.0.0.0, or '' in Python) or on its own address ${n.runtime.address}`,
         n.name,
         n.output.tail(),
       );
     }
-    if (performance.now() + wait > deadline) throw new StepError(`nothing listened on ${n.runtime.address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
+    if (performance.now() + wait > deadline) throw new StepError(`nothing ${proto === 'udp' ? 'bound UDP' : 'listened on'} ${n.runtime.address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
     await delay(wait, signal);
     wait = Math.min(wait * 2, 200);
   }

@@ -50,6 +50,15 @@ describe('socket table', () => {
     expect(listenState(s, 4001, '10.77.51.99')).toBe('none'); // another node's address
   });
 
+  it('with udp, asks about bound UDP sockets on the port and not TCP listeners', () => {
+    const udp = parseSocketTable(TCP.replaceAll(' 0A ', ' 07 '), 'udp');
+    const s = [...parseSocketTable(TCP, 'tcp').filter((x) => x.state === '0A'), ...udp.filter((x) => x.state === '07')];
+    expect(listenState(s, 4001, '10.77.51.10', 'udp')).toBe('reachable');
+    expect(listenState(s, 4000, '10.77.51.10', 'udp')).toBe('loopback');
+    expect(listenState(udp, 4001, '10.77.51.10', 'tcp')).toBe('none');
+    expect(listenState(s, 4002, '10.77.51.10', 'udp')).toBe('none');
+  });
+
   it("finds the socket inodes of one process group's processes", () => {
     const proc = join(temp, 'proc');
     for (const [pid, pgrp, target] of [

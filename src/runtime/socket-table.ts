@@ -85,12 +85,12 @@ export function isLoopback(ip: string): boolean {
 }
 
 /**
- * Whether a node listens on TCP `port` where other nodes reach it (all interfaces or its
- * own address), only on loopback, or not at all: readiness read from the socket table,
- * without ever connecting to the program.
+ * Whether a node listens on TCP `port` (or, for udp, has a socket bound to it) where other
+ * nodes reach it (all interfaces or its own address), only on loopback, or not at all:
+ * readiness read from the socket table, without ever connecting to the program.
  */
-export function listenState(sockets: SocketEntry[], port: number, address: string): 'reachable' | 'loopback' | 'none' {
-  const on = sockets.filter((s) => s.proto === 'tcp' && s.port === port);
+export function listenState(sockets: SocketEntry[], port: number, address: string, proto: 'tcp' | 'udp' = 'tcp'): 'reachable' | 'loopback' | 'none' {
+  const on = sockets.filter((s) => s.proto === proto && s.port === port);
   if (on.some((s) => s.ip === '0.0.0.0' || s.ip === '::' || s.ip === address)) return 'reachable';
   if (on.some((s) => isLoopback(s.ip))) return 'loopback';
   return 'none';

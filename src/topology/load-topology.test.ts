@@ -95,3 +95,14 @@ grading:
     expect(fails(`${base}  loopback: maybe\n`).key).toBe('grading.loopback');
   });
 });
+
+describe('ready on a UDP port', () => {
+  it('takes transport: udp with a port, and refuses it with probe: connect or without a port, at its line', () => {
+    const udp = GOOD.replace('  files: { credentials.txt: "a b\\n" }\n', '  files: { credentials.txt: "a b\\n" }\n  ready: { port: 4433, transport: udp }\n');
+    expect(loadTopology(write('udp.yaml', udp)).nodes[0]!.ready).toMatchObject({ port: 4433, transport: 'udp' });
+    const e = fails(udp.replace('transport: udp }', 'transport: udp, probe: connect }'));
+    expect(e.message).toMatch(/probe: connect is for TCP ports/);
+    expect([e.line, e.key]).toEqual([7, 'server.ready']);
+    expect(fails(udp.replace('port: 4433, transport: udp', 'output: x, transport: udp')).message).toMatch(/transport needs port/);
+  });
+});

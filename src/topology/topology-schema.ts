@@ -47,7 +47,8 @@ export const Limits = z
 
 export const Ready = z
   .strictObject({
-    port: z.number().int().min(1).max(65535).optional().describe("Ready when the node listens on this TCP port (read from its socket table; nothing connects)"),
+    port: z.number().int().min(1).max(65535).optional().describe("Ready when the node listens on this TCP port (or has this UDP port bound: transport) (read from its socket table; nothing connects)"),
+    transport: z.enum(['tcp', 'udp']).optional().describe('The transport of port: tcp (default) or udp (a bound UDP socket, e.g. a QUIC server)'),
     probe: z
       .enum(['socket', 'connect'])
       .optional()
@@ -55,7 +56,9 @@ export const Ready = z
     output: z.string().optional().describe('Ready when the node prints text matching this regular expression'),
     timeout: Duration.optional().describe('How long to wait (default 15s)'),
   })
-  .refine((r) => r.port !== undefined || r.output !== undefined, { message: 'ready needs port or output' });
+  .refine((r) => r.port !== undefined || r.output !== undefined, { message: 'ready needs port or output' })
+  .refine((r) => !(r.transport === 'udp' && r.probe === 'connect'), { message: 'probe: connect is for TCP ports; a UDP port is read from the socket table' })
+  .refine((r) => r.transport === undefined || r.port !== undefined, { message: 'transport needs port' });
 
 /** Fields every node may carry; clients templates and defaults use the same shape. */
 const nodeFields = {
@@ -111,7 +114,8 @@ const SubmissionRole = z.strictObject({
     .array(TemplateString)
     .optional()
     .describe('How to start it, overriding detection; {{ args }} is not expanded: list the arguments here too'),
-  port: z.number().int().min(1).max(65535).optional().describe('The TCP port it must listen on (for diagnosis)'),
+  port: z.number().int().min(1).max(65535).optional().describe('The port it must listen on (its readiness, and the diagnosis for TCP)'),
+  transport: z.enum(['tcp', 'udp']).optional().describe('The transport of port: tcp (default) or udp (a bound UDP socket, e.g. a QUIC server)'),
 });
 
 export const Grading = z

@@ -1,7 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { hostAddress, intToIp, ipToInt, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
+import { hostAddress, intToIp, overlaps, parseSubnet, type Subnet } from '../../topology/address-plan.js';
+import { autoSubnets, DEFAULT_SUBNET_POOL } from './auto-subnets.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR, writableLayerSize } from './docker-node.js';
@@ -124,7 +125,12 @@ export class DockerRuntime implements Runtime {
   private async createNetwork(plan: LabPlan, opts: LabRuntimeOptions): Promise<void> {
     const name = `netlab-${plan.name}-${opts.runId}`;
     const labels = this.labels(plan, opts);
-    const candidates = plan.subnet ? [plan.subnet] : autoSubnets(plan.name);
+    let candidates: Subnet[];
+    try {
+      candidates = plan.subnet ? [plan.subnet] : autoSubnets(plan.name);
+    } catch (e) {
+      throw new RuntimeError((e as Error).message);
+    }
     const inUse = await this.usedSubnets();
     for (const subnet of candidates) {
       const clash = inUse.find((u) => overlaps(u.subnet, subnet));
@@ -155,7 +161,7 @@ export class DockerRuntime implements Runtime {
         throw new RuntimeError(`cannot create network ${name} on ${subnet.cidr}: ${msg}`);
       }
     }
-    throw new RuntimeError('no free /24 subnet left in 10.77.0.0/16 for this lab; set network.subnet');
+    throw new RuntimeError(`no free /24 subnet left in ${process.env.NETLAB_SUBNET_POOL?.trim() || DEFAULT_SUBNET_POOL} for this lab; set network.subnet (or NETLAB_SUBNET_POOL)`);
   }
 
   private async usedSubnets(): Promise<{ subnet: Subnet; by: string }[]> {
@@ -299,14 +305,6 @@ export class DockerRuntime implements Runtime {
     }
     this.network = undefined;
   }
-}
-
-/** Candidate /24s inside 10.77.0.0/16, starting at a spot derived from the lab name. */
-function autoSubnets(lab: string): Subnet[] {
-  let h = 0;
-  for (const c of lab) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  const base = ipToInt('10.77.0.0');
-  return Array.from({ length: 256 }, (_, i) => parseSubnet(`${[10, 77, (h + i) % 256, 0].join('.')}/24`)).filter((s) => s.base >= base);
 }
 
 /** The builder's step-by-step chatter is for the controller log, not the terminal. */
