@@ -7,14 +7,14 @@ import { Worker } from 'node:worker_threads';
 import type { PeerJob } from './chat-transfer-peer.js';
 import { PeerLink } from '../apps/chat/peer-link.js';
 import { DEFAULT_TUNING } from '../apps/chat/transfer-tuning.js';
+import { median } from './median.js';
 
 const FILE_BYTES = 16 * 1024 * 1024;
 const SENDER_IP = '127.0.0.2';
 const RECEIVER_IP = '127.0.0.3';
 const TIME_LIMIT_MS = 60_000;
-const RUNS = 3;
+const RUNS = 10;
 
-const mibps = (bytes: number, ms: number): string => (bytes / 1048576 / (ms / 1000)).toFixed(1);
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -89,13 +89,16 @@ async function reliable(file: string, dir: string): Promise<{ ms: number; wallMs
  * Bench: 16 MiB over the chat's reliable UDP transfer between 127.0.0.2 and 127.0.0.3,
  * beside a raw unacknowledged UDP blast of the same bytes in the same run, and the ratio.
  *
- * Why: the issue's target is at least half the raw rate with no loss.
+ * Why: the issue's target is at least 0.6 of the raw rate with no loss, in the median of
+ * ten runs.
  *
  * Method: the transfer time runs from the sender's first OFFER to its receipt of DONE, so it
  * includes the handshake, every DATA/ACK exchange, the receiver's writes and its SHA-256
  * check, but not the sender's reading and hashing of the file beforehand (the raw blast
  * starts from bytes already in memory too). Both receivers start on a fresh thread per run.
- * Every run's rate is printed beside the best, because a busy two-core machine moves both.
+ * Each run is a raw blast then a transfer, back to back, and gives one ratio; the figure is
+ * the median of the runs' ratios (a busy moment on the shared machine hits both halves of
+ * a run alike), and every run is printed.
  */
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
@@ -105,32 +108,34 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
     const file = path.join(dir, 'big.bin');
     fs.writeFileSync(file, data);
     const chunk = DEFAULT_TUNING.chunkSize;
-    // Best of RUNS for each, interleaved, so a busy moment on the machine hurts both alike.
-    let raw = { ms: Infinity, received: 0, sendMs: 0 };
-    let rel = { ms: Infinity, wallMs: 0, retransmissions: 0, ok: true };
+    const rawRates: number[] = [];
+    const relRates: number[] = [];
+    const ratios: number[] = [];
+    const arrived: number[] = [];
+    let retransmissions = 0;
     let same = true;
-    const rawRuns: string[] = [];
-    const relRuns: string[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await withTimeout(rawUdp(data, chunk), TIME_LIMIT_MS, 'raw UDP send');
-      rawRuns.push(mibps(r.received, r.ms));
-      if (r.received / r.ms > raw.received / raw.ms) raw = r;
+      const rawRate = r.received / 1048576 / (r.ms / 1000);
+      arrived.push(r.received / FILE_BYTES);
       const t = await withTimeout(reliable(file, dir), TIME_LIMIT_MS, 'reliable transfer');
-      relRuns.push(mibps(FILE_BYTES, t.ms));
+      const relRate = FILE_BYTES / 1048576 / (t.ms / 1000);
+      retransmissions += t.retransmissions;
       const saved = path.join(dir, 'jess_big.bin');
       same &&= t.ok && fs.readFileSync(saved).equals(data);
       fs.rmSync(saved, { force: true });
-      if (t.ms < rel.ms) rel = t;
+      rawRates.push(rawRate);
+      relRates.push(relRate);
+      ratios.push(relRate / rawRate);
     }
-    const rawRate = raw.received / 1048576 / (raw.ms / 1000);
-    const relRate = FILE_BYTES / 1048576 / (rel.ms / 1000);
+    const f1 = (n: number): string => n.toFixed(1);
     return {
       title,
       lines: [
-        `best of ${RUNS} runs each (every run, MiB/s: raw ${rawRuns.join(' / ')}; transfer ${relRuns.join(' / ')})`,
-        `raw UDP:  ${mibps(raw.received, raw.ms)} MiB/s (${((raw.received / FILE_BYTES) * 100).toFixed(1)}% of ${FILE_BYTES} bytes arrived, ${chunk}-byte datagrams, no acks)`,
-        `transfer: ${relRate.toFixed(1)} MiB/s (${(rel.ms / 1000).toFixed(2)} s incl. receiver SHA-256 check; ${(rel.wallMs / 1000).toFixed(2)} s with sender hashing; ${rel.retransmissions} retransmission(s); byte-identical in every run: ${same ? 'yes' : 'NO'})`,
-        `ratio:    ${(relRate / rawRate).toFixed(2)} of raw (target >= 0.50)`,
+        `${RUNS} runs, each a raw blast then a transfer (MiB/s, raw/transfer/ratio): ${rawRates.map((r, i) => `${f1(r)}/${f1(relRates[i]!)}/${ratios[i]!.toFixed(2)}`).join('  ')}`,
+        `raw UDP:  median ${f1(median(rawRates))} MiB/s (median ${(median(arrived) * 100).toFixed(1)}% of ${FILE_BYTES} bytes arrived, ${chunk}-byte datagrams, no acks)`,
+        `transfer: median ${f1(median(relRates))} MiB/s (incl. receiver SHA-256 check; ${retransmissions} retransmission(s) in all; byte-identical in every run: ${same ? 'yes' : 'NO'})`,
+        `ratio:    median ${median(ratios).toFixed(2)} of raw (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}; target >= 0.60)`,
       ],
     };
   } catch (err) {
