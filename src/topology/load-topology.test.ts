@@ -94,6 +94,17 @@ grading:
     expect(e.key).toBe('grading.packages[1]');
     expect(fails(`${base}  loopback: maybe\n`).key).toBe('grading.loopback');
   });
+
+  it('limits.disk: a size from 1m to 64g, for a node and for submissions; refused with its key otherwise', () => {
+    const plan = loadTopology(write('disk.yaml', GOOD.replace('  command: [srv, "{{ vars.port }}"]', '  command: [srv, "{{ vars.port }}"]\n  limits: { disk: 32m }')));
+    expect(plan.nodes[0].limits.disk).toBe('32m');
+    expect(loadTopology(write('gdisk.yaml', `${base}  limits: { disk: 1g }\n`)).grading?.limits?.disk).toBe('1g');
+    const small = fails(`${base}  limits: { disk: 512k }\n`);
+    expect(small.message).toMatch(/at least 1m/);
+    expect(small.key).toBe('grading.limits.disk');
+    expect(fails(`${base}  limits: { disk: 65g }\n`).message).toMatch(/at most 64g/);
+    expect(fails(`${base}  limits: { disk: lots }\n`).message).toMatch(/a size such as 128m/);
+  });
 });
 
 describe('ready on a UDP port', () => {

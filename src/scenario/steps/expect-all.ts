@@ -15,8 +15,8 @@ export const expectAll = defineStep({
     ...stepNode,
     expect_all: z
       .array(TemplateString)
-      .min(1)
-      .max(16)
+      .min(1, 'at least one pattern')
+      .max(16, 'at most 16 patterns')
       .describe('Wait until the output after the cursor matches each of these regular expressions, in any order; the cursor stays; named groups become variables'),
     literal: z.boolean().optional().describe('the patterns are plain text, not regular expressions'),
   }),

@@ -36,7 +36,7 @@ function refused(step: string): TopologyError {
 
 describe('step registry', () => {
   it('has one file per kind, each with a strict schema, and the README order of actions', () => {
-    expect(ACTIONS).toEqual(['send', 'expect', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'clock', 'set', 'exec', 'parallel', 'foreach', 'wire', 'loss', 'partition', 'heal', 'rate', 'delay', 'jitter']);
+    expect(ACTIONS).toEqual(['send', 'expect', 'expect_all', 'absent', 'file', 'digest', 'exit', 'start', 'stop', 'kill', 'restart', 'wait_port', 'discard', 'sleep', 'clock', 'set', 'exec', 'parallel', 'foreach', 'wire', 'loss', 'partition', 'heal', 'rate', 'delay', 'jitter']);
     expect(new Set(STEP_KINDS.map((k) => k.kind)).size).toBe(STEP_KINDS.length);
   });
 
@@ -104,6 +104,16 @@ describe('step registry', () => {
     expect(kinds).toHaveLength(STEP_KINDS.length);
     expect(kinds.every((k) => k.additionalProperties === false)).toBe(true);
     expect(Object.keys(kinds[0].properties)).toEqual(['name', 'timeout', 'gate', 'node', 'send']);
+  });
+});
+
+describe('expect_all', () => {
+  it('takes a list of patterns; a bad one is refused at its line, an empty list at the key', () => {
+    expect(load("{ node: c1, expect_all: ['a(?=b)', c] }").scenarios[0].steps[1]).toMatchObject({ expect_all: ['a(?=b)', 'c'] });
+    const bad = refused("{ node: c1, expect_all: [ok, 'x((', ] }");
+    expect(bad.message).toMatch(/not a valid regular expression/);
+    expect(String(bad)).toMatch(/topo\.yaml:10: scenarios\[0\]\.steps\[1\]\.expect_all\[1\]: /);
+    expect(String(refused('{ node: c1, expect_all: [] }'))).toMatch(/:10: scenarios\[0\]\.steps\[1\]\.expect_all: at least one pattern/);
   });
 });
 
