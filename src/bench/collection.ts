@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerClient, pingDocker } from '../runtime/choose-runtime.js';
+import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
 import { ensureGradingImage } from '../images/grading-image.js';
 import { DockerNode } from '../runtime/docker/docker-node.js';
 import { LABEL_LAB, LABEL_RUN, removeByLabel } from '../runtime/docker/docker-labels.js';

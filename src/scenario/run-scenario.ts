@@ -121,7 +121,7 @@ export function scenarioGates(spec: ScenarioSpec): Set<string> {
   const walk = (steps: Step[]) => {
     for (const s of steps) {
       if (typeof s.gate === 'string') out.add(s.gate);
-      for (const b of stepKindOf(s)?.listed?.(s) ?? []) walk(b);
+      for (const c of stepKindOf(s)?.refs?.(s).children ?? []) walk(c.steps as Step[]);
     }
   };
   walk(spec.steps);
