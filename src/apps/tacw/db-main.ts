@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgsOrExit } from '../common/parse-args-or-exit.js';
 import { parseArgv } from '../common/parse-argv.js';
 import { UsageError } from '../common/usage-error.js';
+import { OWNER_FILE, reapStaleHomes } from './stale-db-homes.js';
 
 const USAGE = 'usage: tacw-db --host IP [--port 5432] [--data-dir pgdata]   (needs Debian\'s postgresql package)';
 
@@ -53,8 +54,10 @@ function dropTo(): { uid: number; gid: number } | undefined {
 function reachableDataDir(dataDir: string, as: { uid: number; gid: number }): string {
   const parent = path.dirname(dataDir);
   if (spawnSync('test', ['-w', parent, '-a', '-x', parent], { uid: as.uid, gid: as.gid }).status === 0) return dataDir;
+  reapStaleHomes();
   const home = path.join(tmpdir(), `tacw-db-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(home, OWNER_FILE), `${process.pid}\n`);
   chownSync(home, as.uid, as.gid);
   process.stdout.write(`tacw-db: ${parent} is not reachable by the postgres user; the cluster lives in ${home}\n`);
   return path.join(home, path.basename(dataDir));
