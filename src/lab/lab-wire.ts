@@ -23,7 +23,7 @@ import { CAPTURE_FILE, runFiles } from '../model/run-paths.js';
 export type CaptureMode = 'auto' | 'on' | 'off';
 
 /** Default size cap of capture.pcap. */
-export const CAPTURE_CAP_BYTES = 64 * 1024 * 1024;
+const CAPTURE_CAP_BYTES = 64 * 1024 * 1024;
 
 /** What a run will do on the wire, decided before anything is created. */
 export interface WirePlan {
@@ -186,7 +186,7 @@ export class LabWire {
 }
 
 /** Count what a query matches: UDP datagrams, or TCP packets; with contains, occurrences in each datagram or in the reassembled stream. */
-export function countMatches(q: WireQuery, between: IpPacket[], all: IpPacket[], src: string, dst: string): WireCount {
+function countMatches(q: WireQuery, between: IpPacket[], all: IpPacket[], src: string, dst: string): WireCount {
   const show = (b: Buffer) => printable(b, 40);
   if (q.contains === undefined) return { matches: between.length, packets: between.length, sample: between.slice(0, 3).map((p) => show(p.payload)) };
   const needle = Buffer.from(q.contains, 'utf8');

@@ -282,7 +282,7 @@ export class DockerNode implements RuntimeNode {
 }
 
 /** One sample of the container's cgroup counters. */
-export async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
+async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
   const st = (await container.stats({ stream: false })) as unknown as {
     pids_stats?: { current?: number; limit?: number };
     memory_stats?: { usage?: number; limit?: number };

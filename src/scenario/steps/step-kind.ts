@@ -55,7 +55,7 @@ export interface StepKind<S extends Record<string, unknown> = Record<string, unk
 export type StepRequirement = 'capture' | 'faults' | 'netem';
 
 /** What a step names, each with the key it sits under (for file:line messages). */
-export interface StepRefs {
+interface StepRefs {
   nodes?: { key: string; name: unknown }[];
   patterns?: { key: string; text: unknown; literal?: boolean }[];
   /** Nested steps to check too, with their key path below this step. */
