@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** Where the tests look for PostgreSQL: TACW_TEST_DATABASE_URL, else the role .ci/run creates on loopback. */
-export const TEST_DATABASE_URL = process.env.TACW_TEST_DATABASE_URL ?? 'postgres://tacw:tacw@127.0.0.1:5432/tacw';
+const TEST_DATABASE_URL = process.env.TACW_TEST_DATABASE_URL ?? 'postgres://tacw:tacw@127.0.0.1:5432/tacw';
 
 /** A database of its own for one test file; drop() removes it. */
 export interface ScratchDatabase {

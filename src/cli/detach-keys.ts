@@ -1,5 +1,5 @@
 /** The one key that detaches from a node's terminal, in `lab attach` and its help (besides Ctrl-D). */
-export const DETACH_KEY = 'Ctrl-]';
+const DETACH_KEY = 'Ctrl-]';
 export const DETACH_HELP = `${DETACH_KEY} or Ctrl-D detaches (the node keeps running)`;
 
 const CTRL_RBRACKET = 0x1d;

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, NetlabError, UsageError } from '../model/netlab-error.js';
 import { DETACH_HELP } from './detach-keys.js';
+import { RUNTIME_KINDS } from '../runtime/runtime.js';
 
 /**
  * Each verb's module is loaded when the verb runs, so `lab validate` or `lab ps` does not
@@ -60,7 +61,7 @@ function program(setCode: (code: number) => void): Command {
     .showHelpAfterError()
     .exitOverride();
   const runtimeOpt = () =>
-    new Option('--runtime <kind>', 'where nodes run: docker, local, or auto (docker when an engine answers)').choices(['docker', 'local', 'auto']).default('auto');
+    new Option('--runtime <kind>', `where nodes run: ${RUNTIME_KINDS.join(', ')}, or auto (docker when an engine answers)`).choices([...RUNTIME_KINDS, 'auto']).default('auto');
 
   p.command('up')
     .description('build the lab, run its scenarios, collect the evidence, tear down')

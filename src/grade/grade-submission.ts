@@ -13,7 +13,7 @@ import { diagnoseServer } from './diagnose-listening.js';
 import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
 
-export type { GradedScenario, SubmissionGrade } from '../model/grade-results.js';
+export type { SubmissionGrade } from '../model/grade-results.js';
 
 export interface GradeOptions {
   plan: LabPlan;

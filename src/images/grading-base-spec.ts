@@ -6,7 +6,7 @@ import { ImageError } from './image-error.js';
 /** Bumped when the debootstrap invocation or the way the tree is packed changes. */
 export const GRADING_BASE_LAYOUT_VERSION = 1;
 export const DEBIAN_SUITE = 'bookworm';
-export const DEBOOTSTRAP_VARIANT = 'minbase';
+const DEBOOTSTRAP_VARIANT = 'minbase';
 export const ROOTFS_MARKER = '.netlab-rootfs-complete.json';
 
 /**
@@ -86,7 +86,7 @@ export interface BaseSpec {
 }
 
 /** A Debian package name (policy manual 5.6.1): what grading.packages may list. */
-export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 
 /**
  * The base, with a topology's extra Debian packages (grading.packages) when it names some:

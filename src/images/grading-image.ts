@@ -24,13 +24,13 @@ import { projectFiles } from '../model/run-paths.js';
 import { STUDENT_LIBS_CONTEXT_DIR, STUDENT_NODE_LIBRARIES, STUDENT_NODE_MODULES, studentLibraryEntries } from './student-node-libraries.js';
 
 /** Where grading images are tagged (`:<hash12>` and `:latest`). */
-export const GRADING_REPOSITORY = 'netlab/grading';
+const GRADING_REPOSITORY = 'netlab/grading';
 /** Where the imported Debian base is tagged (`:<hash8>`). */
-export const GRADING_BASE_REPOSITORY = 'netlab/grading-base';
+const GRADING_BASE_REPOSITORY = 'netlab/grading-base';
 /** The unprivileged user submissions run as. */
-export const GRADING_USER = 'student';
+const GRADING_USER = 'student';
 /** The grading user's uid (and gid), fixed so files put into containers can be owned by it. */
-export const GRADING_UID = 1000;
+const GRADING_UID = 1000;
 /** Where the grading image keeps the reference apps; submission nodes get an empty read-only folder here (issue 16.3). */
 export const REFERENCE_APPS_DIR = '/opt/netlab';
 /** PATH for submission nodes: the system's only, no reference apps. */
@@ -38,7 +38,7 @@ export const SUBMISSION_PATH = '/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbi
 /** The node binary's name in the build context. */
 export const NODE_CONTEXT_NAME = 'netlab-node';
 /** PATH in the grading image: the lab's apps first, then the system's. */
-export const GRADING_PATH = '/opt/netlab/bin:/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin';
+const GRADING_PATH = '/opt/netlab/bin:/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin';
 
 /** What ensureGradingImage builds from and where it reports; everything but the project root has a default. */
 export interface GradingImageOptions {
@@ -102,7 +102,7 @@ export function gradingDockerfile(baseTag: string): string {
 }
 
 /** Identity of the node binary copied in (cheap: no contents read). */
-export async function nodeIdentity(nodePath: string = process.execPath): Promise<{ path: string; text: string }> {
+async function nodeIdentity(nodePath: string = process.execPath): Promise<{ path: string; text: string }> {
   const real = await realpath(nodePath);
   const st = await stat(real);
   return { path: real, text: JSON.stringify([real, st.size, Math.trunc(st.mtimeMs), process.version, process.arch]) };

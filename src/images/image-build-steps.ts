@@ -57,7 +57,7 @@ export async function inspectImage(docker: Docker, ref: string): Promise<Docker.
 }
 
 /** Tags an image id as `ref`; images are built untagged and get their tags only through this. */
-export async function tagImage(docker: Docker, id: string, ref: string): Promise<void> {
+async function tagImage(docker: Docker, id: string, ref: string): Promise<void> {
   const { repo, tag } = splitRef(ref);
   await docker.getImage(id).tag({ repo, tag });
 }

@@ -8,9 +8,9 @@ import { walkTree } from './tree-walker.js';
 import { ImageError } from './image-error.js';
 
 /** Top-level files that must exist. */
-export const CONTEXT_FILES = ['Dockerfile', 'package.json'] as const;
+const CONTEXT_FILES = ['Dockerfile', 'package.json'] as const;
 /** Directories copied recursively; a missing one is sent as an empty directory. */
-export const CONTEXT_DIRS = ['bin', 'dist/apps'] as const;
+const CONTEXT_DIRS = ['bin', 'dist/apps'] as const;
 
 export interface ContextEntry {
   /** POSIX path relative to the project root. */
@@ -44,7 +44,7 @@ export interface ContextSpec {
 }
 
 /** The node image's context: what its Dockerfile copies. */
-export const NODE_CONTEXT: ContextSpec = { files: CONTEXT_FILES, dirs: CONTEXT_DIRS };
+const NODE_CONTEXT: ContextSpec = { files: CONTEXT_FILES, dirs: CONTEXT_DIRS };
 
 /** Reads a build context (default: Dockerfile, package.json, bin/**, dist/apps/**) and hashes it. */
 export async function collectContext(root: string, spec: ContextSpec = NODE_CONTEXT): Promise<BuildContext> {

@@ -35,7 +35,7 @@ export async function readTar(stream: NodeJS.ReadableStream): Promise<Map<string
 }
 
 /** Why the engine cannot be used (null when it answers a ping within 5 s). */
-export async function probeDocker(docker: Docker): Promise<string | null> {
+async function probeDocker(docker: Docker): Promise<string | null> {
   try {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -14,9 +14,9 @@ import { packTree, type TreeEntry } from './tar-packer.js';
 const execFileP = promisify(execFile);
 
 /** Bumped when the layout below changes in a way the inputs' identity would not reveal. */
-export const LOCAL_BASE_LAYOUT_VERSION = 1;
+const LOCAL_BASE_LAYOUT_VERSION = 1;
 
-export const DEFAULT_BUSYBOX_PATH = '/bin/busybox';
+const DEFAULT_BUSYBOX_PATH = '/bin/busybox';
 
 /** Applets linked into /bin (and env also into /usr/bin). */
 export const BUSYBOX_APPLETS: readonly string[] = [
@@ -30,15 +30,15 @@ export const ETC_PASSWD =
   'root:x:0:0:root:/root:/bin/sh\n' +
   'lab:x:1000:1000:lab:/lab:/bin/sh\n' +
   'nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
-export const ETC_GROUP = 'root:x:0:\nlab:x:1000:\nnogroup:x:65534:\n';
-export const ETC_NSSWITCH =
+const ETC_GROUP = 'root:x:0:\nlab:x:1000:\nnogroup:x:65534:\n';
+const ETC_NSSWITCH =
   'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n' +
   'protocols: files\nservices: files\n';
 
 /** An entry of the local base (the packer's TreeEntry). */
 export type BaseEntry = TreeEntry;
 
-export interface HostFile {
+interface HostFile {
   /** Where the file goes in the image (an absolute path). */
   path: string;
   /** The real file on the host (symlinks resolved). */
@@ -84,7 +84,7 @@ export function parseLdd(output: string): string[] {
 }
 
 /** Runs ldd on a binary; a static binary yields []. */
-export async function lddLibraries(binary: string): Promise<string[]> {
+async function lddLibraries(binary: string): Promise<string[]> {
   try {
     const { stdout } = await execFileP('ldd', [binary], { timeout: 15_000 });
     return parseLdd(stdout);

@@ -14,16 +14,15 @@ import { gatherLocalBaseInputs, localBaseIdentity, planLocalBase } from './local
 import { ImageError } from './image-error.js';
 
 /** The preferred base: the official Node image, when present locally or pullable. */
-export const DEFAULT_OFFICIAL_BASE = 'node:20-bookworm-slim';
+const DEFAULT_OFFICIAL_BASE = 'node:20-bookworm-slim';
 /** Where lab images are tagged (`:<hash12>` and `:latest`). */
-export const LAB_IMAGE_REPOSITORY = 'netlab/node';
+const LAB_IMAGE_REPOSITORY = 'netlab/node';
 /** Where the imported local base is tagged (`:node<version>-<hash8>`). */
-export const LOCAL_BASE_REPOSITORY = 'netlab/base';
+const LOCAL_BASE_REPOSITORY = 'netlab/base';
 /** How long the one pull attempt may take before the local base is used instead. */
-export const DEFAULT_PULL_TIMEOUT_MS = 20_000;
+const DEFAULT_PULL_TIMEOUT_MS = 20_000;
 // The engine helpers moved to image-build-steps.ts (shared with grading-image.ts); re-exported
 // so existing importers of this module keep working.
-export { describe, follow, IMAGE_LABEL, inspectImage, splitRef, tagImage, type ProgressEvent } from './image-build-steps.js';
 
 /** What ensureLabImage builds from and where it reports; everything but the project root has a default. */
 export interface ImageBuildOptions {

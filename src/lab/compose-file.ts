@@ -3,7 +3,7 @@ import { hostAddress, parseSubnet } from '../topology/address-plan.js';
 import { renderNode, type LabPlan } from '../topology/lab-plan.js';
 
 /** The image tag a compose file names for nodes that use the lab's own image. */
-export const COMPOSE_LAB_IMAGE = 'netlab/node:latest';
+const COMPOSE_LAB_IMAGE = 'netlab/node:latest';
 
 /** A node's file as the compose file mounts it: its path beside the compose file. */
 export interface ComposeNodeFile {
@@ -13,7 +13,7 @@ export interface ComposeNodeFile {
 }
 
 /** The folder beside the compose file that holds the nodes' files. */
-export const composeFilesDir = (plan: LabPlan) => `compose-files/${plan.name}`;
+const composeFilesDir = (plan: LabPlan) => `compose-files/${plan.name}`;
 
 /**
  * The same nodes as a Docker Compose file: same addresses on an internal network,

@@ -69,7 +69,7 @@ function lines(sock: Socket, onLine: (line: string) => void): void {
 }
 
 /** The controller refused or could not do what was asked. */
-export class ControlError extends NetlabError {}
+class ControlError extends NetlabError {}
 
 /** A lab reached through its controller's control socket. */
 export class RemoteLab implements LiveLab {

@@ -17,13 +17,13 @@ import { printable } from '../wire/decoded-message.js';
 import { wireEvents } from '../wire/wire-events.js';
 import { sequenceMermaid } from '../wire/sequence-mermaid.js';
 import { sequenceSvg } from '../wire/sequence-svg.js';
-import { CAPTURE_FILE, runFiles } from '../model/run-paths.js';
+import { CAPTURE_FILE, runFiles, SEQUENCE_FILE, sequenceSvgFile } from '../model/run-paths.js';
 
 /** auto: capture when tcpdump and root are there (else one warning); on: required; off: never. */
 export type CaptureMode = 'auto' | 'on' | 'off';
 
 /** Default size cap of capture.pcap. */
-export const CAPTURE_CAP_BYTES = 64 * 1024 * 1024;
+const CAPTURE_CAP_BYTES = 64 * 1024 * 1024;
 
 /** What a run will do on the wire, decided before anything is created. */
 export interface WirePlan {
@@ -168,25 +168,25 @@ export class LabWire {
     const order = this.plan.nodes.map((n) => n.name);
     const windows = this.windows.length ? this.windows : [{ name: this.plan.name, from: 0, to: undefined }];
     const md: string[] = [`# ${this.plan.name}: what crossed the wire`, '', `From capture.pcap (${packets.length} TCP/UDP packets). Solid arrows TCP, open arrows UDP, crosses lost.`, ''];
-    const files = ['sequence.md'];
+    const files = [SEQUENCE_FILE];
     windows.forEach((w, i) => {
       const inWin = packets.filter((p) => p.ts >= w.from && (w.to === undefined || p.ts <= w.to + 0.5));
       const events = wireEvents(inWin, { names: this.names, dropped: this.faults?.dropped });
       md.push(`## ${w.name}`, '', events.length ? '```mermaid\n' + sequenceMermaid(events, order) + '```' : '_nothing crossed the wire_', '');
       if (events.length) {
-        const svg = `sequence-${i + 1}.svg`;
+        const svg = sequenceSvgFile(i + 1);
         writeFileSync(join(this.runDir, svg), sequenceSvg(events, order));
         md.push(`![${w.name}](${svg})`, '');
         files.push(svg);
       }
     });
-    writeFileSync(join(this.runDir, 'sequence.md'), md.join('\n'));
+    writeFileSync(join(this.runDir, SEQUENCE_FILE), md.join('\n'));
     return files;
   }
 }
 
 /** Count what a query matches: UDP datagrams, or TCP packets; with contains, occurrences in each datagram or in the reassembled stream. */
-export function countMatches(q: WireQuery, between: IpPacket[], all: IpPacket[], src: string, dst: string): WireCount {
+function countMatches(q: WireQuery, between: IpPacket[], all: IpPacket[], src: string, dst: string): WireCount {
   const show = (b: Buffer) => printable(b, 40);
   if (q.contains === undefined) return { matches: between.length, packets: between.length, sample: between.slice(0, 3).map((p) => show(p.payload)) };
   const needle = Buffer.from(q.contains, 'utf8');

@@ -23,7 +23,7 @@ import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
 import { LabWire, planWire, type CaptureMode } from './lab-wire.js';
 import { nodeFiles, runFiles } from '../model/run-paths.js';
 
-export type { LabResults, LabStatus } from '../model/lab-results.js';
+export type { LabResults } from '../model/lab-results.js';
 
 /** Progress a person can follow; the CLI prints it on stderr. */
 export interface LabReporter {
@@ -59,7 +59,7 @@ export interface RunLabOptions {
 }
 
 /** Thrown when a node cannot get started: exits at once, never becomes ready. */
-export class NodeStartError extends NetlabError {
+class NodeStartError extends NetlabError {
   constructor(message: string, node: string, tail?: string) {
     super(message, { node, tail });
   }

@@ -3,7 +3,7 @@ import type { ScenarioResult } from './scenario-result.js';
 export type LabStatus = 'passed' | 'failed' | 'error' | 'interrupted';
 
 /** How one node ran, for results.json. */
-export interface NodeSummary {
+interface NodeSummary {
   name: string;
   role: string;
   ip: string;
@@ -23,7 +23,7 @@ export interface NodeSummary {
 }
 
 /** Why a run stopped before its verdict: the error's class, message and exit code. */
-export interface LabError {
+interface LabError {
   kind: string;
   message: string;
   /** The exit code `lab up` ends with for it (2 bad input or environment, 3 internal). */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
  * folder: the one module that knows their layout. Every layer reads and writes through it.
  *
  * ```
- * runs/<run>/results.json, junit.xml, controller.log, capture.pcap, control.sock, replays/
+ * runs/<run>/results.json, junit.xml, controller.log, capture.pcap, sequence.md, sequence-<n>.svg,
+ *           control.sock, replays/
  * runs/<run>/replays/<time>-<scenario>/results.json, junit.xml
  * runs/<run>/nodes/<node>/transcript.log, files/, clock/, terminal.sock, exec-env.json
  * .netlab/labs/<lab>.<run id>.json   kept labs (lab ps, attach, down)
@@ -13,19 +14,22 @@ import { join } from 'node:path';
  * .netlab/pull-failed.json           image pulls that failed (not tried again soon)
  * ```
  */
+/** The capture file's name inside the run folder, as results.json gives it. */
+export const CAPTURE_FILE = 'capture.pcap';
+/** The wire's sequence diagrams, by name inside the run folder (results.json lists them). */
+export const SEQUENCE_FILE = 'sequence.md';
+export const sequenceSvgFile = (scenario: number) => `sequence-${scenario}.svg`;
+
 export const runFiles = {
   results: (runDir: string) => join(runDir, 'results.json'),
   junit: (runDir: string) => join(runDir, 'junit.xml'),
   controllerLog: (runDir: string) => join(runDir, 'controller.log'),
-  capture: (runDir: string) => join(runDir, 'capture.pcap'),
+  capture: (runDir: string) => join(runDir, CAPTURE_FILE),
   /** The control socket a controller holding a lab (kept local, or under --ui) listens on. */
   control: (runDir: string) => join(runDir, 'control.sock'),
   replays: (runDir: string) => join(runDir, 'replays'),
   nodes: (runDir: string) => join(runDir, 'nodes'),
 };
-
-/** The capture file's name inside the run folder, as results.json gives it. */
-export const CAPTURE_FILE = 'capture.pcap';
 
 /** One node's folder in a run folder, and what is in it. */
 export const nodeFiles = {

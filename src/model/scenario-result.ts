@@ -30,7 +30,7 @@ export interface ScenarioResult {
 }
 
 /** Why a scenario failed, as a person needs it to fix the program. */
-export interface ScenarioFailure {
+interface ScenarioFailure {
   step: string;
   description: string;
   message: string;

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { visible } from '../model/visible-text.js';
 
 /** Default cap of one node's transcript file (bytes of program output); the rest is counted, not written. */
-export const DEFAULT_TRANSCRIPT_CAP = 64 * 1024 * 1024;
+const DEFAULT_TRANSCRIPT_CAP = 64 * 1024 * 1024;
 /** Output buffered towards the disk beyond this is dropped (counted) rather than held in memory. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 

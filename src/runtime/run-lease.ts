@@ -11,7 +11,7 @@ import { hostname, userInfo } from 'node:os';
 export const KEPT = 'kept';
 
 /** The start time of a process in clock ticks since boot (/proc/<pid>/stat field 22), or undefined when it is gone. */
-export function processStart(pid: number): string | undefined {
+function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.

@@ -22,7 +22,7 @@ export interface NodeRow {
   state: string;
 }
 
-export type NodeOp = 'start' | 'stop' | 'restart';
+type NodeOp = 'start' | 'stop' | 'restart';
 
 /** What a driver asks of the process holding a lab (lab/lab-control.ts RemoteLab fits). */
 export interface LabController {
@@ -39,7 +39,7 @@ export interface AttachedTerminal {
   close(): void;
 }
 
-export interface AttachOptions {
+interface AttachOptions {
   restart?: boolean;
   /** Reaches the lab's controller (only when KeptNode.control is set). */
   controller?: () => Promise<LabController>;

@@ -5,7 +5,9 @@ import type { ExitInfo } from '../model/exit-info.js';
 import type { NodeClock } from './node-clock.js';
 import type { SocketEntry } from './socket-table.js';
 
-export type RuntimeKind = 'docker' | 'local';
+/** Every runtime's name (`--runtime`); each has a driver in drivers.ts. */
+export const RUNTIME_KINDS = ['docker', 'local'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 
 export type { ExitInfo } from '../model/exit-info.js';
 

@@ -80,7 +80,7 @@ export function groupSocketInodes(pgid: number, proc = '/proc'): Set<string> {
 }
 
 /** Whether an address is loopback (127/8 or ::1). */
-export function isLoopback(ip: string): boolean {
+function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 

@@ -6,9 +6,9 @@ import { searchText } from './match/search-text.js';
 const KEEP_BEHIND = 64 * 1024; // text before the cursor kept for error tails and absent-checks
 const TAIL = 300;
 /** Default cap of the text kept per node (characters): older output is dropped, and the drop is noted. */
-export const DEFAULT_RING = 8 * 1024 * 1024;
+const DEFAULT_RING = 8 * 1024 * 1024;
 /** Default search window: a match is looked for in at most this much of the newest unmatched output. */
-export const DEFAULT_WINDOW = 1024 * 1024;
+const DEFAULT_WINDOW = 1024 * 1024;
 /** A search over more than this much text is not repeated sooner than BIG_SCAN_GAP_MS (a flood coalesces). */
 const BIG_SCAN = 64 * 1024;
 const BIG_SCAN_GAP_MS = 50;

@@ -144,7 +144,7 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
 }
 
 /** Whether any of these steps, or a step nested in them, is of this kind. */
-export function usesStepKind(steps: unknown[], kind: string): boolean {
+function usesStepKind(steps: unknown[], kind: string): boolean {
   return steps.some((raw) => {
     const step = raw as Record<string, unknown>;
     const k = stepKindOf(step);
@@ -153,7 +153,7 @@ export function usesStepKind(steps: unknown[], kind: string): boolean {
   });
 }
 /** Largest file a topology may place in a node (files: from:). */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 function planFile(path: string, src: string | { from: string; mode?: string }, base: string, ctx: PlanContext, where: PropertyKey[]): PlannedFile {
   const rel = normalize(path).replace(/\/+$/, '');

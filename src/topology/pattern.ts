@@ -2,7 +2,7 @@ import { RE2JS } from 're2js';
 import safeRegex from 'safe-regex2';
 
 /** Which engine runs a pattern: RE2 (linear time) where the pattern allows it, else V8's backtracker under a deadline. */
-export type PatternEngine = 're2' | 'v8';
+type PatternEngine = 're2' | 'v8';
 
 /**
  * A compiled step pattern, as plain data (it crosses to the match workers). `source` and
@@ -48,7 +48,7 @@ export function re2Of(source: string, flags: string): RE2JS | null {
  * output as in files); a leading (?i) makes one case-insensitive, as in Python and PCRE,
  * since JavaScript has no inline flags; literal: true matches the text as it is.
  */
-export function compilePattern(text: string, literal?: boolean): RegExp {
+function compilePattern(text: string, literal?: boolean): RegExp {
   let flags = 'm';
   let source = text;
   if (!literal && source.startsWith('(?i)')) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs } from './duration.js';
 
 /** The longest duration a topology may give: beyond it timers overflow (2^31 ms) and nothing useful waits that long. */
-export const MAX_DURATION_MS = 24 * 3_600_000;
+const MAX_DURATION_MS = 24 * 3_600_000;
 
 /**
  * The zod pieces topology files and step kinds share. Kept apart from topology-schema.ts

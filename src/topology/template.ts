@@ -33,12 +33,6 @@ export function render(text: string, scope: Record<string, unknown>): string {
   });
 }
 
-/** True if the text holds a template tag. */
-export function isTemplated(text: string): boolean {
-  TAG.lastIndex = 0;
-  return TAG.test(text);
-}
-
 function hint(scope: Record<string, unknown>): string {
   const names = Object.keys(scope).sort();
   return names.length ? ` (known: ${names.join(', ')})` : '';

@@ -14,7 +14,6 @@ const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const MIN_MEMORY = 6 * 1024 * 1024;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export { Duration } from './step-fields.js';
 
 const FileSource = z.union([
   z.string().describe('The file contents, inline'),
@@ -24,7 +23,7 @@ const FileSource = z.union([
   }),
 ]);
 
-export const Limits = z
+const Limits = z
   .strictObject({
     memory: z
       .string()
@@ -45,7 +44,7 @@ export const Limits = z
   })
   .describe('Resource limits (enforced by the docker runtime)');
 
-export const Ready = z
+const Ready = z
   .strictObject({
     port: z.number().int().min(1).max(65535).optional().describe("Ready when the node listens on this TCP port (or has this UDP port bound: transport) (read from its socket table; nothing connects)"),
     transport: z.enum(['tcp', 'udp']).optional().describe('The transport of port: tcp (default) or udp (a bound UDP socket, e.g. a QUIC server)'),
@@ -75,13 +74,13 @@ const nodeFields = {
   autostart: z.boolean().optional().describe('Start with the lab (default true); otherwise a scenario starts it'),
 };
 
-export const NodeSpec = z.strictObject({
+const NodeSpec = z.strictObject({
   name: z.string().regex(NAME, 'lower-case letters, digits, . _ -').optional(),
   ip: z.ipv4().optional().describe('A fixed address inside the subnet'),
   ...nodeFields,
 });
 
-export const ClientGroup = z.strictObject({
+const ClientGroup = z.strictObject({
   count: z.number().int().min(1).max(250).describe('How many clients'),
   name: z
     .string()
@@ -91,12 +90,8 @@ export const ClientGroup = z.strictObject({
   ...nodeFields,
 });
 
-export const NodeDefaults = z.strictObject(nodeFields);
+const NodeDefaults = z.strictObject(nodeFields);
 
-export { ACTIONS, Step } from '../scenario/steps/step-registry.js';
-
-/** A step as the runner and checks see it: one action key and that kind's keys. */
-export type StepShape = Record<string, unknown>;
 
 export const Scenario = z.strictObject({
   name: z.string().min(1),
@@ -118,7 +113,7 @@ const SubmissionRole = z.strictObject({
   transport: z.enum(['tcp', 'udp']).optional().describe('The transport of port: tcp (default) or udp (a bound UDP socket, e.g. a QUIC server)'),
 });
 
-export const Grading = z
+const Grading = z
   .strictObject({
     image: z.string().optional().describe('Image submissions run in on docker (default: the grading image "grading")'),
     server: SubmissionRole.optional().describe("How a submission's server is started"),
@@ -170,7 +165,6 @@ export const Topology = z.strictObject({
   grading: Grading.optional(),
 });
 
-export type TopologyInput = z.input<typeof Topology>;
 export type TopologyFile = z.output<typeof Topology>;
 export type ScenarioSpec = z.output<typeof Scenario>;
 export type NodeSpecFile = z.output<typeof NodeSpec>;

@@ -1,6 +1,6 @@
 import type { LabEvent, LabInfo, NodeOp } from '../lab/live-lab.js';
 
-export type { LabEvent, LabInfo, NodeInfo, NodeOp } from '../lab/live-lab.js';
+export type { LabEvent, LabInfo } from '../lab/live-lab.js';
 
 /**
  * What the live page shows and drives: a lab's description, its events (with a replay of

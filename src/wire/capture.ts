@@ -25,11 +25,11 @@ export interface CaptureSummary {
 }
 
 /** Port of the sync marker datagrams (discard); they are left out of diagrams and checks. */
-export const MARKER_PORT = 9;
+const MARKER_PORT = 9;
 const MARKER = 'netlab-wire-sync ';
 
 /** True for the capture's own sync datagrams. */
-export function isMarker(p: IpPacket): boolean {
+function isMarker(p: IpPacket): boolean {
   return p.proto === 'udp' && p.dstPort === MARKER_PORT && p.payload.toString('latin1', 0, MARKER.length) === MARKER;
 }
 
@@ -39,7 +39,7 @@ export function findTcpdump(): string | undefined {
 }
 
 /** Raised when a capture cannot start or was required and is impossible. */
-export class CaptureError extends Error {
+class CaptureError extends Error {
   override name = 'CaptureError';
 }
 

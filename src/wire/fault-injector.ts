@@ -11,7 +11,7 @@ export interface FaultNode {
 }
 
 /** Raised when a fault cannot be put in or taken out; names the command and its output. */
-export class FaultError extends Error {
+class FaultError extends Error {
   override name = 'FaultError';
 }
 

@@ -16,7 +16,7 @@ export interface Pcap {
 }
 
 /** Raised for a file that is not a classic pcap (pcapng is not read). */
-export class PcapFormatError extends Error {
+class PcapFormatError extends Error {
   override name = 'PcapFormatError';
 }
 

@@ -1,7 +1,7 @@
 import { TCP, type IpPacket } from './ip-packet.js';
 
 /** What happened on one TCP connection, in capture order, each tied to a direction. */
-export interface FlowEvent {
+interface FlowEvent {
   ts: number;
   /** c2s: from the side that opened the connection. */
   dir: 'c2s' | 's2c';

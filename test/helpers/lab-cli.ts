@@ -83,7 +83,7 @@ async function dockerUp(): Promise<boolean> {
     return false;
   }
 }
-export const DOCKER = await dockerUp();
+const DOCKER = await dockerUp();
 
 /**
  * describe() for tests that need a Docker engine: skipped on a machine without one,

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { materialize } from '../fixtures/submissions/materialize.mjs';
 
 /** The BlueTrace fixtures: `correct/`, `c-hostile/` and `variants/*.diff` (see its README.md). */
-export const BLUETRACE_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'bluetrace');
+const BLUETRACE_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'bluetrace');
 
 /**
  * Writes every BlueTrace fixture submission into `dest` as a standalone folder (the
@@ -14,7 +14,7 @@ export function materializeSubmissions(dest: string): string[] {
 }
 
 /** The chat fixtures: `py-toom/` and `variants/*.diff` (see its README.md). */
-export const CHAT_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'chat');
+const CHAT_FIXTURES = join(resolve(import.meta.dirname, '..'), 'fixtures', 'submissions', 'chat');
 
 /** Like materializeSubmissions, for the chat fixtures. */
 export function materializeChatSubmissions(dest: string): string[] {

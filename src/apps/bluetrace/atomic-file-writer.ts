@@ -10,7 +10,7 @@ let counter = 0;
  * moment and must survive a crash or restart; a reader sees the old or the new
  * content, never half of it.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+async function writeFileAtomic(path: string, content: string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
   const fh = await open(tmp, 'w', 0o644);
   try {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Name of the credentials file, read from the server's working folder. */
-export const CREDENTIALS_FILE = 'credentials.txt';
+const CREDENTIALS_FILE = 'credentials.txt';
 
 /**
  * Parse credentials.txt: one `username password` per line, a single space between,

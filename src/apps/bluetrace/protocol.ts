@@ -9,13 +9,13 @@
 import { parseTime } from './time-format.js';
 
 /** Value of the `v` field in every frame; other values get unsupported_version. */
-export const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 1;
 /** Largest accepted frame (one line, without its newline). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Largest contact log accepted in one upload. */
-export const MAX_UPLOAD_ENTRIES = 10_000;
+const MAX_UPLOAD_ENTRIES = 10_000;
 /** Longest username or password accepted on the wire. */
-export const MAX_FIELD_LENGTH = 256;
+const MAX_FIELD_LENGTH = 256;
 
 /** One contact-log entry as uploaded: the fields of the beacon that was received. */
 export interface ContactEntry {
@@ -32,10 +32,10 @@ export type ClientMessage =
   | { type: 'logout' };
 
 /** Why a login was refused; the client maps each to its assignment text. */
-export type LoginFailure = 'unknown_user' | 'wrong_password' | 'now_blocked' | 'blocked';
+type LoginFailure = 'unknown_user' | 'wrong_password' | 'now_blocked' | 'blocked';
 
 /** Codes of `error` frames; frame_too_long and too_many_errors also close the connection. */
-export type ErrorCode =
+type ErrorCode =
   | 'bad_json'
   | 'bad_frame'
   | 'unsupported_version'

@@ -22,7 +22,7 @@ export interface SessionState {
 }
 
 /** One message type's handler: returns the single reply to send. */
-export type Handler<M extends ClientMessage> = (
+type Handler<M extends ClientMessage> = (
   msg: M,
   session: SessionState,
   ctx: ServerContext,
@@ -41,7 +41,7 @@ function samePassword(a: string, b: string): boolean {
 const notLoggedIn: ServerMessage = { type: 'error', code: 'not_logged_in', message: 'log in first' };
 
 /** Check credentials against the lockout; the only place a session becomes logged in. */
-export const handleLogin: Handler<Extract<ClientMessage, { type: 'login' }>> = (msg, session, ctx) => {
+const handleLogin: Handler<Extract<ClientMessage, { type: 'login' }>> = (msg, session, ctx) => {
   if (session.user !== undefined) return { type: 'error', code: 'already_logged_in', message: `already logged in as ${session.user}` };
   const expected = ctx.credentials.get(msg.username);
   if (expected === undefined) return { type: 'login_failed', reason: 'unknown_user' };
@@ -56,7 +56,7 @@ export const handleLogin: Handler<Extract<ClientMessage, { type: 'login' }>> = (
 };
 
 /** Hand out the user's TempID once tempIDs.txt holds it, and print it. */
-export const handleDownloadTempId: Handler<Extract<ClientMessage, { type: 'download_tempid' }>> = async (_msg, session, ctx) => {
+const handleDownloadTempId: Handler<Extract<ClientMessage, { type: 'download_tempid' }>> = async (_msg, session, ctx) => {
   const user = session.user;
   if (user === undefined) return notLoggedIn;
   const { record } = await ctx.tempIds.issue(user);
@@ -65,7 +65,7 @@ export const handleDownloadTempId: Handler<Extract<ClientMessage, { type: 'downl
 };
 
 /** Print the uploaded log, then map each TempID back to its owner's phone number. */
-export const handleUploadContactLog: Handler<Extract<ClientMessage, { type: 'upload_contact_log' }>> = (msg, session, ctx) => {
+const handleUploadContactLog: Handler<Extract<ClientMessage, { type: 'upload_contact_log' }>> = (msg, session, ctx) => {
   const user = session.user;
   if (user === undefined) return notLoggedIn;
   const out = [`received contact log from ${user}`];
@@ -80,7 +80,7 @@ export const handleUploadContactLog: Handler<Extract<ClientMessage, { type: 'upl
 };
 
 /** Print `<userID> logout` and close the connection after the reply. */
-export const handleLogout: Handler<Extract<ClientMessage, { type: 'logout' }>> = (_msg, session, ctx) => {
+const handleLogout: Handler<Extract<ClientMessage, { type: 'logout' }>> = (_msg, session, ctx) => {
   const user = session.user;
   if (user === undefined) return notLoggedIn;
   ctx.log(logoutLine(user));

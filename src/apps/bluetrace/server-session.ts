@@ -4,7 +4,7 @@ import { MAX_FRAME_BYTES, encodeFrame, parseClientFrame, type ClientMessage, typ
 import { serverHandlers, type HandlerTable, type ServerContext, type SessionState } from './server-handlers.js';
 
 /** Consecutive bad frames tolerated before the connection is closed. */
-export const MAX_CONSECUTIVE_ERRORS = 5;
+const MAX_CONSECUTIVE_ERRORS = 5;
 /** Unread reply bytes tolerated before a peer that does not read is cut off. */
 const MAX_UNREAD_REPLY_BYTES = 4 * 1024 * 1024;
 /** Frames queued before the session stops reading from the stream (backpressure). */

@@ -7,7 +7,7 @@ import { isTempId } from './protocol.js';
 import { floorToSecond, formatTime, isWithin, parseTime } from './time-format.js';
 
 /** Name of the TempID file in the server's working folder. */
-export const TEMPIDS_FILE = 'tempIDs.txt';
+const TEMPIDS_FILE = 'tempIDs.txt';
 
 /** One issued TempID. Times are epoch ms, whole seconds. */
 export interface TempIdRecord {

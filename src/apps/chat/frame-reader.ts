@@ -40,7 +40,7 @@ export class FrameReader {
 }
 
 /** Parse one line into a frame event. */
-export function decodeFrame(line: string): FrameEvent {
+function decodeFrame(line: string): FrameEvent {
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -29,7 +29,7 @@ const DM_TRIES = 6;
 const DM_RETRY_MS = 250;
 
 /** A file name we are willing to create: a plain name, no path. */
-export function isSafeFileName(name: string): boolean {
+function isSafeFileName(name: string): boolean {
   return (
     name.length > 0 &&
     Buffer.byteLength(name) <= 200 &&

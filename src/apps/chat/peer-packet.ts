@@ -1,7 +1,7 @@
 import { CHAT_LIMITS } from './chat-limits.js';
 
 /** First byte of every peer datagram. */
-export const PEER_MAGIC = 0xc7;
+const PEER_MAGIC = 0xc7;
 /** Bytes before a DATA payload (common header 8 + sequence 4). */
 export const DATA_HEADER_BYTES = 12;
 /** Largest selective-ack bitmap, in bytes (covers 512 chunks past the cumulative point). */
@@ -20,7 +20,7 @@ export type PeerPacket =
 
 const TYPES = ['offer', 'accept', 'data', 'ack', 'fin', 'done', 'abort', 'dm', 'dm-ack'] as const;
 /** Type byte of DATA (TYPES index + 1), for the fast paths that skip the general codec. */
-export const DATA_TYPE = 3;
+const DATA_TYPE = 3;
 const STATUSES = ['ok', 'digest-mismatch', 'io-error'] as const;
 
 function header(type: PeerPacket['type'], id: number, extra: number): Buffer {

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { LengthPrefixedDecoder, encodeLengthPrefixed } from '../common/length-prefixed-decoder.js';
 
 /** Largest TCP frame accepted (a sealed 4 KiB chat message is far below it). */
-export const MAX_FRAME_BYTES = 16 * 1024;
+const MAX_FRAME_BYTES = 16 * 1024;
 
 /**
  * The framer layer: 4-byte length-prefixed frames over any Duplex (a socket, or an

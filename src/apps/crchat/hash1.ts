@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** Domain label of hash1; never used for anything else. */
-export const HASH1_LABEL = Buffer.from('crchat-v1 A3 RES\0', 'latin1');
+const HASH1_LABEL = Buffer.from('crchat-v1 A3 RES\0', 'latin1');
 
 /**
  * The seed's A3: RES = hash1(rand + K), here SHA-256(label || rand || K) as 64 hex digits.

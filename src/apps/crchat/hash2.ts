@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** Domain label of hash2; never used for anything else. */
-export const HASH2_LABEL = Buffer.from('crchat-v1 A8 CK\0', 'latin1');
+const HASH2_LABEL = Buffer.from('crchat-v1 A8 CK\0', 'latin1');
 
 /**
  * The seed's A8: CK = hash2(rand + K), here SHA-256(label || rand || K): the 32-byte

@@ -15,7 +15,7 @@ export class SubscribersError extends Error {
  * Why strict: a typo in the key file should stop the server at start, with the line
  * number, rather than surface later as a mysterious AUTH_FAIL.
  */
-export function parseSubscribers(text: string, source = 'subscribers'): Map<string, string> {
+function parseSubscribers(text: string, source = 'subscribers'): Map<string, string> {
   const out = new Map<string, string>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

@@ -10,7 +10,7 @@ import { parseMessage } from './parse-message.js';
 import { DIR_UDP_AUTH, RecordCipher } from './record-cipher.js';
 
 /** Largest UDP datagram the server reads; anything bigger is dropped unread. */
-export const MAX_DATAGRAM_BYTES = 1024;
+const MAX_DATAGRAM_BYTES = 1024;
 /**
  * Challenges kept per ID and source (IP and port), so a RESPONSE to a retransmitted HELLO's
  * earlier CHALLENGE still counts.

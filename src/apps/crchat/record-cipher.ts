@@ -7,7 +7,7 @@ export const DIR_SERVER_TO_CLIENT = 0x53; // 'S'
 export const DIR_UDP_AUTH = 0x55; // 'U'
 
 /** Additional authenticated data of every record: binds records to this protocol version. */
-export const RECORD_AAD = Buffer.from('crchat-v1', 'latin1');
+const RECORD_AAD = Buffer.from('crchat-v1', 'latin1');
 
 const COUNTER_BYTES = 8;
 const TAG_BYTES = 16;

@@ -3,9 +3,6 @@ import type { ServerConnection } from './server-connection.js';
 
 type Handler<T extends MessageType> = (conn: ServerConnection, msg: MessageOf<T>) => void;
 
-/** Client-to-server message types the server acts on over TCP. */
-export type ServerInbound = 'CONNECT' | 'CHAT_REQUEST' | 'END_REQUEST' | 'CHAT' | 'HISTORY_REQ';
-
 /** CONNECT(cookie): the only message accepted before CONNECTED; cookie single-use and bound to the ID. */
 function onConnect(conn: ServerConnection, msg: MessageOf<'CONNECT'>): void {
   if (conn.state !== 'connect') return conn.send({ type: 'ERROR', reason: 'already-connected' });

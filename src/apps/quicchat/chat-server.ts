@@ -18,7 +18,7 @@ export interface ChatServerLimits {
   maxQueuedBytes: number;
 }
 
-export const DEFAULT_LIMITS: ChatServerLimits = {
+const DEFAULT_LIMITS: ChatServerLimits = {
   loginTimeoutMs: 60_000,
   maxLoginAttempts: 3,
   silenceTimeoutMs: 90_000,

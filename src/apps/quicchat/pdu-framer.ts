@@ -2,7 +2,7 @@ import { LineDecoder } from '../common/line-decoder.js';
 import { decodePdu, PduError, type Pdu } from './pdu.js';
 
 /** The longest PDU line accepted (bytes, without the newline). */
-export const MAX_PDU_BYTES = 16 * 1024;
+const MAX_PDU_BYTES = 16 * 1024;
 
 /**
  * Stream bytes in, PDUs (or the reason a line is not one) out, holding at most

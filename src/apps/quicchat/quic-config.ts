@@ -2,14 +2,12 @@ import Logger, { LogLevel } from '@matrixai/logger';
 
 /** The seed's ALPN. */
 export const ALPN = 'chat-protocol';
-/** The seed's port. */
-export const DEFAULT_PORT = 4433;
 
 /**
  * QUIC's own idle timeout (ms), above the chat's silence timeout (90 s) so that the chat's
  * keep-alive, not QUIC, decides when a quiet client is gone.
  */
-export const QUIC_IDLE_TIMEOUT_MS = 120_000;
+const QUIC_IDLE_TIMEOUT_MS = 120_000;
 
 /** Transport settings both ends share: one bidirectional stream per connection, no unidirectional ones. */
 export const QUIC_COMMON = {

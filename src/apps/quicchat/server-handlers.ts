@@ -5,7 +5,7 @@ import type { ServerSession } from './server-session.js';
 type Handler = (s: ServerSession, body: Record<string, unknown>) => void;
 
 /** Longest chat text accepted, in characters. */
-export const MAX_TEXT = 4000;
+const MAX_TEXT = 4000;
 
 function refuse(s: ServerSession, reason: string, extra: Record<string, unknown> = {}): void {
   s.dfa.handledError();

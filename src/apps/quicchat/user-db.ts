@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
 
 /** The seed's users (user_db.py), used when no --users file is given. */
-export const DEFAULT_USERS: ReadonlyArray<readonly [string, string]> = [
+const DEFAULT_USERS: ReadonlyArray<readonly [string, string]> = [
   ['alice', 'p1'],
   ['bob', 'p2'],
   ['cam', 'p3'],
 ];
 
 /** bcrypt cost for hashes made at start-up (plain passwords in a file, the defaults). */
-export const BCRYPT_COST = 8;
+const BCRYPT_COST = 8;
 
 /** A bad users file: names the file and line. */
 export class UsersFileError extends Error {

@@ -4,7 +4,7 @@ import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, SignJWT
 import type { Clock } from '../common/clock.js';
 
 /** How long a report JWT lives, in seconds (the 5 minutes). */
-export const REPORT_JWT_TTL_SECONDS = 300;
+const REPORT_JWT_TTL_SECONDS = 300;
 
 /** The issuer's RS256 key pair, with the public half as PEM and its JWK thumbprint as key id. */
 export interface IssuerKeys {

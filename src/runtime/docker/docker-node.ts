@@ -324,7 +324,7 @@ export async function writableLayerSize(container: Docker.Container): Promise<nu
 }
 
 /** One sample of the container's cgroup counters. */
-export async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
+async function containerUsage(container: Docker.Container): Promise<{ pids?: number; pidsLimit?: number; memory?: number; memoryLimit?: number }> {
   const st = (await container.stats({ stream: false })) as unknown as {
     pids_stats?: { current?: number; limit?: number };
     memory_stats?: { usage?: number; limit?: number };

@@ -24,13 +24,13 @@ const CLOCK_MOUNT = '/run/netlab/clock';
 const SHIM_MOUNT = '/run/netlab/bind-shim.so';
 
 /** The names topology files use for the images netlab builds itself. */
-export const LAB_IMAGE_ALIAS = 'netlab';
-export const GRADING_IMAGE_ALIAS = 'grading';
+const LAB_IMAGE_ALIAS = 'netlab';
+const GRADING_IMAGE_ALIAS = 'grading';
 /**
  * A node running Debian's PostgreSQL server (e.g. `tacw-db`). It is the grading image, which
  * has the server among its packages: one Debian image to build, not two.
  */
-export const DATABASE_IMAGE_ALIAS = 'database';
+const DATABASE_IMAGE_ALIAS = 'database';
 
 /**
  * Labs as containers on one internal bridge network per run, each at a fixed address.

@@ -61,7 +61,7 @@ export const file = defineStep({
 });
 
 /** Whether a file spec is a glob rather than one path. */
-export function isGlob(spec: string): boolean {
+function isGlob(spec: string): boolean {
   return picomatch.scan(spec).isGlob;
 }
 

@@ -55,7 +55,7 @@ export interface StepKind<S extends Record<string, unknown> = Record<string, unk
 export type StepRequirement = 'capture' | 'faults' | 'netem';
 
 /** What a step names, each with the key it sits under (for file:line messages). */
-export interface StepRefs {
+interface StepRefs {
   nodes?: { key: string; name: unknown }[];
   /** key: the key it sits under, or a path below the step (a list's item: ['expect_all', 0]). */
   patterns?: { key: string | PropertyKey[]; text: unknown; literal?: boolean }[];

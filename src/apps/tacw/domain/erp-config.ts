@@ -16,7 +16,7 @@ export function isVenueType(v: string): boolean {
 }
 
 /** Risk levels of the v2 status answer: 0 none, 1..4 rising. */
-export const MAX_RISK_LEVEL = 4;
+const MAX_RISK_LEVEL = 4;
 
 /**
  * What the server applies to a reported visit of one venue type and category.
@@ -36,7 +36,7 @@ export interface VenueRule {
 }
 
 /** The rule for venues no entry names: the defaults (900 s before, 7200 s after, 2 positives). */
-export const DEFAULT_RULE: VenueRule = { type: 'DEFAULT', category: 0, startDelta: 900, endDelta: 7200, threshold: 2, riskLevel: 4 };
+const DEFAULT_RULE: VenueRule = { type: 'DEFAULT', category: 0, startDelta: 900, endDelta: 7200, threshold: 2, riskLevel: 4 };
 
 const seconds = z.number().int().min(0).max(7 * 86400);
 /** One entry of erp_config.json, in the seed's spelling (categorie, type, jauge, Timestamp1, Timestamp2, Seuil). */

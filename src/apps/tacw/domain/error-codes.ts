@@ -7,7 +7,7 @@
  * Why a header: the seed asks for ERROR_JWT_EXPIRED and ERROR_JWT_SIGNATURE_INVALID, the
  * real service answers 403 with an empty JSON body; a header gives both.
  */
-export const ERROR_CODES = {
+const ERROR_CODES = {
   ERROR_JWT_MISSING: 403,
   ERROR_JWT_MALFORMED: 403,
   ERROR_JWT_EXPIRED: 403,

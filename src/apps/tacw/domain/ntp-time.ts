@@ -7,7 +7,7 @@
 export const NTP_UNIX_OFFSET = 2_208_988_800;
 
 /** The length of a visit slot, in seconds: scan times are rounded to the nearest 15 minutes. */
-export const SLOT_SECONDS = 900;
+const SLOT_SECONDS = 900;
 
 /** NTP seconds for a Unix time in milliseconds (what clocks give). */
 export function ntpFromUnixMs(ms: number): number {
@@ -15,7 +15,7 @@ export function ntpFromUnixMs(ms: number): number {
 }
 
 /** Unix seconds for NTP seconds. */
-export function unixFromNtp(ntp: number): number {
+function unixFromNtp(ntp: number): number {
   return ntp - NTP_UNIX_OFFSET;
 }
 

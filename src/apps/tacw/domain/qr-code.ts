@@ -13,7 +13,7 @@ export interface StaticQrCode {
 }
 
 /** The real app's deep-link prefix for static codes: version 0. */
-export const QR_URL_PREFIX = 'https://tac.gouv.fr/0/';
+const QR_URL_PREFIX = 'https://tac.gouv.fr/0/';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -8,7 +8,7 @@ import { UUID_RE } from './qr-code.js';
 export const MAX_VISITS = 250;
 
 /** How far ahead of the server's clock a visit may be dated before it counts as malformed. */
-export const MAX_FUTURE_SECONDS = 86_400;
+const MAX_FUTURE_SECONDS = 86_400;
 
 /** The visits of a report that will be stored, and how many were dropped and why. */
 export interface ParsedReport {

@@ -11,10 +11,10 @@ import type { ExposureStore } from '../storage/exposure-store.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 
 /** Largest request body, in bytes: a full report (250 visits) is about 50 KB. */
-export const BODY_LIMIT = 512 * 1024;
+const BODY_LIMIT = 512 * 1024;
 
 /** The path prefix of the real service. */
-export const API_PREFIX = '/api/tac-warning';
+const API_PREFIX = '/api/tac-warning';
 
 export interface ServerDeps {
   store: ExposureStore;

@@ -10,7 +10,7 @@ export interface ReportJwt {
 }
 
 /** Longest lifetime (exp - iat) a report JWT may claim: the 5 minutes. */
-export const MAX_JWT_LIFETIME_SECONDS = 300;
+const MAX_JWT_LIFETIME_SECONDS = 300;
 
 /** Where the issuer's public key comes from: a PEM text, or a URL serving one (fetched on first need, then pinned). */
 export type KeySource = { pem: string } | { url: string; fetch?: typeof fetch };
