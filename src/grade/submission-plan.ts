@@ -46,7 +46,7 @@ export function readSubmission(dir: string, notes: string[] = []): PlannedFile[]
 }
 
 /** What a submission node may write (limits.disk) unless grading.limits says otherwise. */
-export const SUBMISSION_DISK = '128m';
+const SUBMISSION_DISK = '128m';
 
 export interface GradeLimits {
   scenarioMs: number;

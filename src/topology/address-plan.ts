@@ -9,7 +9,7 @@ export interface Subnet {
   size: number; // number of addresses
 }
 
-export function ipToInt(ip: string): number {
+function ipToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
     throw new Error(`not an IPv4 address: ${ip}`);
