@@ -18,7 +18,7 @@ export function autoSubnets(lab: string, pool: string = process.env.NETLAB_SUBNE
     range = parseSubnet(pool);
     if (range.prefix > 24) throw new Error('narrower than a /24');
   } catch (e) {
-    throw new Error(`NETLAB_SUBNET_POOL=${pool}: ${(e as Error).message}`);
+    throw new Error(`NETLAB_SUBNET_POOL=${pool}: ${(e as Error).message}`, { cause: e });
   }
   let h = 0;
   for (const c of lab) h = (h * 31 + c.charCodeAt(0)) >>> 0;
