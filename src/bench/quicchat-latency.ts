@@ -4,24 +4,19 @@
  * then 50 pairs ping-pong 1:1 messages through the server; reports connect+login time and
  * the round trip A -> server -> B -> server -> A, p50 and p99. Beside it, the same 100
  * clients and 50 pairs on the TCP challenge/response chat (crchat), measured the same way.
+ * Each server runs in a worker thread of its own (bench-chat-server.ts), the clients here.
  *
  * Why side by side: the two chats do the same job over different transports; the ratio
- * shows what QUIC (through @matrixai/quic) costs against TCP here.
+ * shows what QUIC (through @matrixai/quic) costs against TCP here. Bounded: every wait has
+ * a deadline (a login 60 s, a reply 10 s), so a stall fails the bench instead of hanging it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ChatClient as CrClient } from '../apps/crchat/chat-client.js';
-import { HistoryStore } from '../apps/crchat/history-store.js';
 import { nodeTransport } from '../apps/crchat/node-transport.js';
-import { startServer as startCrServer } from '../apps/crchat/start-server.js';
 import { ChatClient } from '../apps/quicchat/chat-client.js';
-import { ChatServer } from '../apps/quicchat/chat-server.js';
 import { connectQuic, type QuicLink } from '../apps/quicchat/connect-quic.js';
-import { makeLabCertificates } from '../apps/quicchat/lab-certificates.js';
 import { SERVER_NAME } from '../apps/quicchat/pem.js';
-import { startQuicServer } from '../apps/quicchat/start-quic-server.js';
-import { UserDb } from '../apps/quicchat/user-db.js';
+import { BENCH_PASSWORD, type BenchServerReady, type BenchServerRequest } from './bench-chat-server.js';
 import { percentile } from './percentile.js';
 
 const CLIENTS = Number(process.env.QUICCHAT_BENCH_CLIENTS ?? 100);
@@ -40,11 +35,32 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
 }
 
+/** A chat server in a worker thread: where it listens, and how to stop it (resolves when the thread has ended). */
+async function startServerThread(req: BenchServerRequest): Promise<BenchServerReady & { stop(): Promise<void> }> {
+  const worker = new Worker(new URL('./bench-chat-server.js', import.meta.url), { workerData: req });
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const ready = await within(
+    new Promise<BenchServerReady>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`${req.kind} server thread ended (${code}) before it listened`)));
+    }),
+    60_000,
+    `${req.kind} server start`,
+  );
+  return {
+    ...ready,
+    async stop() {
+      worker.postMessage('stop');
+      await within(ended, 10_000, `${req.kind} server stop`).catch(() => worker.terminate());
+    },
+  };
+}
+
 async function quicFigures(): Promise<Figures> {
   const names = Array.from({ length: CLIENTS }, (_, i) => `u${i}`);
-  const core = new ChatServer({ users: UserDb.fromPairs(names.map((n) => [n, `pw-${n}`])) });
-  const certs = await makeLabCertificates();
-  const server = await startQuicServer({ core, port: 0, host: '127.0.0.1', certs, caPort: null });
+  const server = await startServerThread({ kind: 'quicchat', clients: CLIENTS });
+  const caPem = server.caPem!;
   const links: QuicLink[] = [];
   const peers = names.map((name) => {
     const p = { name, id: 0, on: (_l: string) => {}, client: undefined as unknown as ChatClient };
@@ -60,17 +76,17 @@ async function quicFigures(): Promise<Figures> {
           p.on = (l) => {
             const m = /^Logged in as \S+ \(user id (\d+)\)$/.exec(l);
             if (m) {
-        p.id = Number(m[1]);
-        resolve();
-      }
+              p.id = Number(m[1]);
+              resolve();
+            }
           };
         });
-        const link = await connectQuic({ host: '127.0.0.1', port: server.port, caPem: certs.caPem, serverName: SERVER_NAME });
+        const link = await within(connectQuic({ host: '127.0.0.1', port: server.port, caPem, serverName: SERVER_NAME }), 60_000, `quicchat connect of ${p.name}`);
         links.push(link);
         p.client.attach(link.stream);
         p.client.input(p.name);
-        p.client.input(`pw-${p.name}`);
-        await within(logged, 300_000, `quicchat login of ${p.name}`);
+        p.client.input(BENCH_PASSWORD);
+        await within(logged, 60_000, `quicchat login of ${p.name}`);
         return performance.now() - start;
       }),
     );
@@ -96,18 +112,16 @@ async function quicFigures(): Promise<Figures> {
     return { loginMs: loginMs.sort((x, y) => x - y), allLoggedInMs, rtts: rtts.sort((x, y) => x - y) };
   } finally {
     await Promise.all(links.map((l) => l.close()));
-    await server.close();
+    await server.stop();
   }
 }
 
 async function crchatFigures(): Promise<Figures> {
-  const dir = mkdtempSync(join(tmpdir(), 'quicchat-bench-crchat-'));
   const ids = Array.from({ length: CLIENTS }, (_, i) => `c${i}`);
-  const subscribers = new Map(ids.map((id) => [id, `k-${id}`]));
-  const server = await startCrServer({ udpPort: 0, tcpPort: 0, subscribers, history: HistoryStore.open(join(dir, 'history.jsonl')), idleTimeoutMs: 120_000 });
+  const server = await startServerThread({ kind: 'crchat', clients: CLIENTS });
   const peers = ids.map((id) => {
     const p = { id, on: (_l: string) => {}, client: undefined as unknown as CrClient };
-    p.client = new CrClient({ id, key: subscribers.get(id)!, transport: nodeTransport('127.0.0.1', server.udpPort), print: (l) => p.on(l), retryMs: 500 });
+    p.client = new CrClient({ id, key: `k-${id}`, transport: nodeTransport('127.0.0.1', server.port), print: (l) => p.on(l), retryMs: 500 });
     return p;
   });
   try {
@@ -115,7 +129,7 @@ async function crchatFigures(): Promise<Figures> {
     const loginMs = await Promise.all(
       peers.map(async (p) => {
         const start = performance.now();
-        await within(p.client.input("Log on"), 300_000, `crchat log-on of ${p.id}`);
+        await within(p.client.input('Log on'), 60_000, `crchat log-on of ${p.id}`);
         if (p.client.state !== 'connected') throw new Error(`crchat bench: ${p.id} did not connect`);
         return performance.now() - start;
       }),
@@ -143,8 +157,7 @@ async function crchatFigures(): Promise<Figures> {
     return { loginMs: loginMs.sort((x, y) => x - y), allLoggedInMs, rtts: rtts.sort((x, y) => x - y) };
   } finally {
     await Promise.all(peers.map((p) => p.client.shutdown().catch(() => undefined)));
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -86,6 +86,7 @@ export async function startQuicServer(o: StartQuicServerOptions): Promise<Runnin
 
   await server.start({ host: o.host ?? '0.0.0.0', port: o.port });
   const port = server.port as number;
+  widenReceiveBuffer(server, log);
 
   let tcp: TcpServer | null = null;
   let caPort: number | null = null;
@@ -117,4 +118,28 @@ export async function startQuicServer(o: StartQuicServerOptions): Promise<Runnin
       await server.stop({ isApp: true, errorCode: 0, force: true }).catch(swallow);
     },
   };
+}
+
+/** What the server's receive buffer is asked to be (the kernel caps it at net.core.rmem_max). */
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Asks for a larger receive buffer on the server's UDP socket.
+ *
+ * Why: every client talks to this one socket, and the default buffer (about 208 KiB)
+ * holds fewer than 100 full-size QUIC packets. While the event loop is busy (a TLS
+ * handshake, a bcrypt check) a burst from many clients overflowed it: 100 clients logging
+ * in at once lost about 2,000 datagrams per run, and QUIC's retransmission backoff made
+ * some logins wait 30 s and more. The library keeps its dgram socket in a protected field
+ * (`server.socket.socket`), so it is reached here defensively: if that ever changes, the
+ * server runs with the default buffer and says so.
+ */
+function widenReceiveBuffer(server: QUICServer, log: (line: string) => void): void {
+  try {
+    const dgram = (server as unknown as { socket?: { socket?: { setRecvBufferSize(n: number): void } } }).socket?.socket;
+    if (!dgram) throw new Error('no dgram socket found in the QUIC server');
+    dgram.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+  } catch (err) {
+    log(`QUIC server: kept the default UDP receive buffer (${(err as Error).message})`);
+  }
 }
