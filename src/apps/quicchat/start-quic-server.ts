@@ -121,7 +121,7 @@ export async function startQuicServer(o: StartQuicServerOptions): Promise<Runnin
 }
 
 /** What the server's receive buffer is asked to be (the kernel caps it at net.core.rmem_max). */
-export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Asks for a larger receive buffer on the server's UDP socket.

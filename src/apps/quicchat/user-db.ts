@@ -9,7 +9,7 @@ const DEFAULT_USERS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** bcrypt cost for hashes made at start-up (plain passwords in a file, the defaults). */
-const BCRYPT_COST = 8;
+export const BCRYPT_COST = 8;
 
 /** A bad users file: names the file and line. */
 export class UsersFileError extends Error {
