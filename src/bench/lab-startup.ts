@@ -43,11 +43,11 @@ export async function timeLab(nodes: number, kind: 'docker' | 'local'): Promise<
   return { firstOutput, total: res.ms, phases: res.phases };
 }
 
-/** The engine alone: network, 11 containers created and started in parallel, first output of each, removal. */
-async function timeEngine(docker: Docker, image: string, nodes: number): Promise<{ firstOutput: number; total: number }> {
+/** The engine alone (a /24 of `net24`): network, the containers created and started in parallel, first output of each, removal. */
+export async function timeEngine(docker: Docker, image: string, nodes: number, net24 = '10.77.251'): Promise<{ firstOutput: number; total: number }> {
   const label = `netlab.run=bench-${process.pid}`;
   const t0 = performance.now();
-  const net = await docker.createNetwork({ Name: `netlab-bench-${process.pid}`, Internal: true, Labels: { 'netlab.lab': 'bench-engine', 'netlab.run': `bench-${process.pid}` }, IPAM: { Config: [{ Subnet: '10.77.251.0/24' }] } });
+  const net = await docker.createNetwork({ Name: `netlab-bench-${process.pid}`, Internal: true, Labels: { 'netlab.lab': 'bench-engine', 'netlab.run': `bench-${process.pid}` }, IPAM: { Config: [{ Subnet: `${net24}.0/24` }] } });
   let firstOutput = 0;
   await Promise.all(
     Array.from({ length: nodes }, async (_, i) => {
@@ -59,7 +59,7 @@ async function timeEngine(docker: Docker, image: string, nodes: number): Promise
         AttachStdout: true,
         Labels: { 'netlab.lab': 'bench-engine', 'netlab.run': `bench-${process.pid}` },
         HostConfig: { NetworkMode: net.id, Init: true },
-        NetworkingConfig: { EndpointsConfig: { [net.id]: { IPAMConfig: { IPv4Address: `10.77.251.${10 + i}` } } } },
+        NetworkingConfig: { EndpointsConfig: { [net.id]: { IPAMConfig: { IPv4Address: `${net24}.${10 + i}` } } } },
       });
       const stream = await c.attach({ stream: true, stdout: true, stderr: true });
       const printed = new Promise<void>((ok) => stream.once('data', () => ok()));
