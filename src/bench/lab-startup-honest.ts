@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { loadTopology } from '../topology/load-topology.js';
-import { dockerClient, pingDocker } from '../runtime/choose-runtime.js';
+import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
 import { ensureLabImage } from '../images/node-image.js';
 import { honestFloor } from './honest-floor.js';
 import { timeEngine } from './lab-startup.js';
