@@ -355,7 +355,8 @@ async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabRe
  * readiness timeout (which allows for a build) only costs time. Never settles otherwise.
  */
 async function atProcessLimit(n: LabNode, signal: AbortSignal): Promise<never> {
-  if (!n.runtime.usage) return new Promise<never>(() => undefined);
+  // Only a node with a process limit can sit at it; the others cost no engine calls.
+  if (!n.runtime.usage || !n.plan.limits.pids) return new Promise<never>(() => undefined);
   let full = 0;
   while (!signal.aborted) {
     const use = await n.runtime.usage().catch(() => undefined);
