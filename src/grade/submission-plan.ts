@@ -95,7 +95,8 @@ export function planWithSubmission(plan: LabPlan, dir: string, role: GradeRole, 
     };
   });
   return {
-    plan: { ...plan, nodes },
+    // Grading makes every scenario start from fresh nodes unless the topology says shared.
+    plan: { ...plan, nodes, isolation: plan.isolation ?? 'scenario' },
     limits: { scenarioMs: durationMs(g.scenario_timeout, 60_000), submissionMs: durationMs(g.submission_timeout, 600_000) },
     notes,
   };

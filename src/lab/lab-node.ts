@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { NodePlan } from '../topology/lab-plan.js';
-import type { RuntimeNode } from '../runtime/runtime.js';
+import { RuntimeError, type CollectFailure, type RuntimeNode } from '../runtime/runtime.js';
 import { describeExit, type ExitInfo, type ExitReason } from '../model/exit-info.js';
 import { NodeOutput } from '../scenario/node-output.js';
 import { parseSize } from '../topology/size.js';
@@ -98,6 +98,22 @@ export class LabNode {
   async type(text: string): Promise<void> {
     this.typed(text.replace(/\n$/, ''));
     await this.runtime.write(text);
+  }
+
+  /**
+   * Make the node fresh for the next scenario (isolation: scenario): stopped, its files as
+   * placed, its clock at zero, no output or exit of the old incarnation counted. What the
+   * old one left is kept at keepAt; `kept` settles when it is there.
+   */
+  async reset(keepAt: string): Promise<{ kept: Promise<CollectFailure[] | void> }> {
+    if (!this.runtime.reset) throw new RuntimeError(`node ${this.name}: this runtime cannot make a node fresh`, this.name);
+    this.transcript.note('--- made fresh for the next scenario (isolation: scenario)');
+    const { kept } = await this.runtime.reset(keepAt);
+    this.runtime.clock?.reset();
+    this.output.restarted();
+    this.startedAt = undefined;
+    this.lastExit = undefined;
+    return { kept };
   }
 
   async start(): Promise<void> {

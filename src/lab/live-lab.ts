@@ -8,7 +8,8 @@ import { runScenario } from '../scenario/run-scenario.js';
 import { UsageError } from '../model/netlab-error.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, type LabNode } from './lab-node.js';
-import { startAll, type LabReporter } from './run-lab.js';
+import type { LabReporter } from './run-lab.js';
+import { startAll } from './start-nodes.js';
 import { runFiles } from '../model/run-paths.js';
 
 export type { LabEvent, LabInfo, NodeInfo, NodeOp } from './live-events.js';

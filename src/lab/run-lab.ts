@@ -3,15 +3,11 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
-import { durationMs } from '../topology/duration.js';
-import { toPattern } from '../topology/pattern.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WireQuery } from '../scenario/steps/step-kind.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
-import { RuntimeError } from '../runtime/runtime.js';
-import { notRunResult, runScenario, scenarioGates } from '../scenario/run-scenario.js';
-import { delay, waitPort } from '../scenario/wait.js';
-import { listenState } from '../runtime/socket-table.js';
+import { RuntimeError, type CollectFailure } from '../runtime/runtime.js';
+import { notRunResult, runScenario, scenarioGates, scenarioNodes } from '../scenario/run-scenario.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 import type { LabResults, LabStatus } from '../model/lab-results.js';
 import { AbortedError, StepError } from '../scenario/scenario-errors.js';
@@ -20,6 +16,7 @@ import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
 import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
+import { startAll } from './start-nodes.js';
 import { LabWire, planWire, type CaptureMode } from './lab-wire.js';
 import { nodeFiles, runFiles } from '../model/run-paths.js';
 
@@ -58,13 +55,6 @@ export interface RunLabOptions {
   holdOpen?: (nodes: LabNode[], runDir: string, runId: string) => Promise<void>;
 }
 
-/** Thrown when a node cannot get started: exits at once, never becomes ready. */
-class NodeStartError extends NetlabError {
-  constructor(message: string, node: string, tail?: string) {
-    super(message, { node, tail });
-  }
-}
-
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
@@ -95,6 +85,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   let interrupted = false;
   let released = false;
   let nodeSummary: LabResults['nodes'];
+  // Earlier incarnations' folders still being copied out (isolation: scenario).
+  const keeping: Promise<void>[] = [];
+  const keptFailures = new Map<string, CollectFailure[]>();
+  const noteCollectFailures = (node: string, failures: CollectFailure[], where: string) => {
+    keptFailures.set(node, [...(keptFailures.get(node) ?? []), ...failures.map((f) => ({ ...f, path: `${where}/${f.path}` }))]);
+  };
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     reporter.phase(name);
@@ -135,7 +131,17 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
     throwIfAborted(signal);
 
-    await timed('start', () => startAll(nodes, signal, reporter));
+    const chosen = opts.noScenarios ? [] : opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
+    if (opts.scenario && chosen.length === 0) {
+      throw new RuntimeError(`no scenario named "${opts.scenario}" (scenarios: ${plan.scenarios.map((s) => s.name).join(', ')})`);
+    }
+    // isolation: scenario: the servers and the nodes the first scenario names; the others start when a scenario names them.
+    const isolated = plan.isolation === 'scenario' && chosen.length > 1;
+    const startsFor = (s: (typeof chosen)[number]) => {
+      const named = scenarioNodes(s);
+      return nodes.filter((n) => n.plan.role === 'server' || !named || named.has(n.name));
+    };
+    await timed('start', () => startAll(isolated ? startsFor(chosen[0]) : nodes, signal, reporter));
     if (opts.onStarted) await opts.onStarted(nodes, runDir);
 
     const scope = () => templateScope(plan, addressOf);
@@ -159,12 +165,49 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         }
       },
     };
-    const chosen = opts.noScenarios ? [] : opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
-    if (opts.scenario && chosen.length === 0) {
-      throw new RuntimeError(`no scenario named "${opts.scenario}" (scenarios: ${plan.scenarios.map((s) => s.name).join(', ')})`);
-    }
     // Gates that failed in this run (gate: on a step), and the scenario that failed them.
     const closed = new Map<string, ScenarioResult>();
+    // isolation: scenario: before every scenario but the first, each node the last ones
+    // started is made fresh (its files as placed, its clock at zero), and the servers and
+    // the clients this scenario names start again as at lab start. A start that fails is
+    // this scenario's failure, and the next scenario tries again.
+    let ran = 0;
+    const makeFresh = async (s: (typeof chosen)[number], after: number): Promise<ScenarioResult | undefined> => {
+      const t = performance.now();
+      try {
+        const dirty = nodes.filter((n) => n.startedAt !== undefined);
+        const where = `files-after/scenario-${after}`;
+        const resets = new Map(
+          dirty.map((n) => {
+            const r = n.reset(nodeFiles.filesAfter(runDir, n.name, after)).then(({ kept }) => {
+              keeping.push(kept.then(
+                (failures) => (failures && failures.length ? noteCollectFailures(n.name, failures, where) : undefined),
+                (e: Error) => noteCollectFailures(n.name, [{ path: '.', reason: e.message }], where),
+              ));
+            });
+            return [n, r] as const;
+          }),
+        );
+        // Every reset settles, even when the start fails: none is left half done.
+        const allReset = settleAll([...resets.values()]);
+        allReset.catch(() => undefined);
+        await startAll(startsFor(s), signal, reporter, (n) => resets.get(n) ?? Promise.resolve());
+        await allReset;
+        log.debug({ scenario: s.name, ms: Math.round(performance.now() - t) }, 'fresh nodes started');
+        return undefined;
+      } catch (e) {
+        if (e instanceof AbortedError || signal.aborted) throw e;
+        const err = e as Error & { node?: string; tail?: string };
+        const diagnosis = opts.diagnose ? await opts.diagnose(host.node).catch(() => undefined) : undefined;
+        log.warn({ scenario: s.name, err }, 'fresh start failed');
+        return {
+          name: s.name, status: 'failed', ms: performance.now() - t, points: 0, maxPoints: s.points ?? 0, steps: [],
+          failure: { step: '-', description: 'fresh start for this scenario', message: err.message, node: err.node, tail: err.tail, stepsLeft: [], diagnosis, timedOut: /not ready within/.test(err.message) || undefined },
+        };
+      } finally {
+        phases.fresh = (phases.fresh ?? 0) + Math.round(performance.now() - t);
+      }
+    };
     await timed('scenarios', async () => {
       for (const s of chosen) {
         reporter.scenarioStart(s.name);
@@ -175,6 +218,15 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           reporter.scenarioEnd(r);
           log.info({ scenario: s.name, status: r.status, notRun: r.failure?.notRun }, 'scenario');
           continue;
+        }
+        if (isolated && ran++ > 0) {
+          const fresh = await makeFresh(s, ran - 1);
+          if (fresh) {
+            results.push(fresh);
+            reporter.scenarioEnd(fresh);
+            log.info({ scenario: s.name, status: fresh.status, failure: fresh.failure }, 'scenario');
+            continue;
+          }
         }
         wire.scenarioStarted(s.name);
         const r = await runScenario(s, host, signal, opts.scenarioLimitMs)
@@ -230,10 +282,12 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     await timed('collect', () =>
       Promise.all(
         nodes.map(async (n) => {
-          const failures = await n.runtime.collect(nodeFiles.files(runDir, n.name)).catch((e: Error) => {
+          const last = await n.runtime.collect(nodeFiles.files(runDir, n.name)).catch((e: Error) => {
             log.warn({ node: n.name, err: e }, 'collect failed');
             return [{ path: '.', reason: e.message }];
           });
+          await Promise.all(keeping);
+          const failures = [...(keptFailures.get(n.name) ?? []), ...(last ?? [])];
           const summary = nodeSummary.find((s) => s.name === n.name);
           if (failures && failures.length && summary) {
             summary.collectFailures = failures;
@@ -288,91 +342,6 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   return res;
 }
 
-/** The server first, ready before any client starts (a client connects at once); then every client at once. */
-export async function startAll(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
-  await startGroup(nodes.filter((n) => n.plan.role === 'server'), signal, reporter);
-  await startGroup(nodes.filter((n) => n.plan.role !== 'server'), signal, reporter);
-  // A node without a readiness check that already died is broken from the start.
-  for (const n of nodes) {
-    if (n.plan.autostart && n.lastExit && !n.lastExit.requested && n.lastExit.code !== 0) {
-      throw new NodeStartError(`node ${n.name} exited at once (${describeExit(n.lastExit)})`, n.name, n.output.tail());
-    }
-  }
-}
-
-async function startGroup(nodes: LabNode[], signal: AbortSignal, reporter: LabReporter): Promise<void> {
-  await Promise.all(
-    nodes
-      .filter((n) => n.plan.autostart)
-      .map(async (n) => {
-        await n.start();
-        reporter.nodeStarted(n.name, n.runtime.address);
-        const ready = n.plan.ready;
-        if (!ready) return;
-        const timeout = durationMs(ready.timeout, 15_000);
-        const exited = new Promise<never>((_, reject) => {
-          const check = () => {
-            if (n.output.exited !== undefined) {
-              reject(new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail()));
-            }
-          };
-          n.runtime.onExit(() => setImmediate(check));
-          check();
-        });
-        exited.catch(() => undefined);
-        const watch = new AbortController();
-        const forking = atProcessLimit(n, AbortSignal.any([signal, watch.signal]));
-        forking.catch(() => undefined);
-        try {
-          if (ready.port) {
-            const udp = ready.transport === 'udp';
-            if (udp && !n.runtime.sockets) throw new NodeStartError(`node ${n.name}: ready on UDP port ${ready.port} needs a runtime that reads socket tables`, n.name, n.output.tail());
-            const check = !udp && (ready.probe === 'connect' || !n.runtime.sockets) ? waitPort(n.runtime.address, ready.port, timeout, signal) : waitListening(n, ready.port, udp ? 'udp' : 'tcp', timeout, signal);
-            await Promise.race([check, exited, forking]);
-          }
-          if (ready.output) await Promise.race([n.output.expect(toPattern(ready.output), timeout, signal, { consume: false }), exited, forking]);
-        } catch (e) {
-          if (e instanceof NodeStartError) throw e;
-          if (n.output.exited !== undefined) {
-            throw new NodeStartError(`node ${n.name} exited at once (${n.output.exited}) before it was ready`, n.name, n.output.tail());
-          }
-          if (e instanceof StepError) {
-            const what = ready.port ? `${ready.transport === 'udp' ? 'a bound UDP socket' : 'a listening socket'} on port ${ready.port} at ${n.runtime.address}` : `output /${ready.output}/`;
-            const none = n.output.received === 0 ? ' It printed nothing.' : '';
-            throw new NodeStartError(`node ${n.name} was not ready within ${timeout / 1000}s (waiting for ${what}).${none}`, n.name, n.output.tail());
-          }
-          throw e;
-        } finally {
-          watch.abort();
-        }
-      }),
-  );
-}
-
-/**
- * Rejects when a starting node stays at its process limit (three samples in a row, a second
- * or more apart): a program that keeps forking will never be ready, and waiting out the whole
- * readiness timeout (which allows for a build) only costs time. Never settles otherwise.
- */
-async function atProcessLimit(n: LabNode, signal: AbortSignal): Promise<never> {
-  // Only a node with a process limit can sit at it; the others cost no engine calls.
-  if (!n.runtime.usage || !n.plan.limits.pids) return new Promise<never>(() => undefined);
-  let full = 0;
-  while (!signal.aborted) {
-    const use = await n.runtime.usage().catch(() => undefined);
-    full = use?.pids && use.pidsLimit && use.pids >= use.pidsLimit - 1 ? full + 1 : 0;
-    if (full >= 3) {
-      throw new NodeStartError(
-        `node ${n.name} is at its process limit (${use!.pids} of ${use!.pidsLimit}) and never became ready: the program keeps creating processes (a fork bomb?)`,
-        n.name,
-        n.output.tail(),
-      );
-    }
-    await delay(1000, signal).catch(() => undefined);
-  }
-  return new Promise<never>(() => undefined);
-}
-
 /** Like Promise.all, but waits for every promise to settle before throwing the first failure. */
 async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
   const all = await Promise.allSettled(ps);
@@ -385,35 +354,6 @@ async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
 function interruptedScenario(s: { name: string; points?: number }): ScenarioResult {
   const maxPoints = s.points ?? 0;
   return { name: s.name, status: 'failed', ms: 0, points: 0, maxPoints, steps: [], failure: { step: '-', description: 'scenario', message: 'interrupted (Ctrl-C)', stepsLeft: [] } };
-}
-
-/**
- * Wait until the node listens on TCP `port` where other nodes reach it, reading its socket
- * table: nothing ever connects to the program, so a server that takes any connection for
- * a client is not disturbed. A server bound to loopback only counts when the node's
- * loopback policy (NETLAB_LOOPBACK allow|warn, applied by the bind shim) makes it
- * reachable; otherwise it is not ready, and the start fails at once with the reason.
- */
-async function waitListening(n: LabNode, port: number, proto: 'tcp' | 'udp', timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  const loopbackOk = ['allow', 'warn'].includes(n.plan.env.NETLAB_LOOPBACK ?? '');
-  let wait = 20;
-  for (;;) {
-    const sockets = await n.runtime.sockets!().catch(() => undefined);
-    const state = sockets ? listenState(sockets, port, n.runtime.address, proto) : 'none';
-    if (state === 'reachable' || (state === 'loopback' && loopbackOk)) return;
-    if (state === 'loopback') {
-      const on = sockets!.filter((s) => s.proto === proto && s.port === port).map((s) => `${s.ip}:${s.port}`);
-      throw new NodeStartError(
-        `node ${n.name} listens on ${on.join(', ')} only, so no other machine can reach it; it must listen on all interfaces (0.0.0.0, or '' in Python) or on its own address ${n.runtime.address}`,
-        n.name,
-        n.output.tail(),
-      );
-    }
-    if (performance.now() + wait > deadline) throw new StepError(`nothing ${proto === 'udp' ? 'bound UDP' : 'listened on'} ${n.runtime.address}:${port} within ${(timeoutMs / 1000).toFixed(1)}s`);
-    await delay(wait, signal);
-    wait = Math.min(wait * 2, 200);
-  }
 }
 
 function throwIfAborted(signal: AbortSignal): void {

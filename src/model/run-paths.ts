@@ -38,6 +38,8 @@ export const nodeFiles = {
   /** The node's working folder (local), or where its collected files go (docker). */
   files: (runDir: string, node: string) => join(runDir, 'nodes', node, 'files'),
   clock: (runDir: string, node: string) => join(runDir, 'nodes', node, 'clock'),
+  /** isolation: scenario: the folder as the node left it when scenario n (1-based) ended and the node was made fresh. */
+  filesAfter: (runDir: string, node: string, scenario: number) => join(runDir, 'nodes', node, 'files-after', `scenario-${scenario}`),
   /** Where a held local node's terminal is served for `lab attach`. */
   terminal: (runDir: string, node: string) => join(runDir, 'nodes', node, 'terminal.sock'),
   /** A local node's environment, for `lab exec` to run with the same. */

@@ -41,6 +41,13 @@ export interface RuntimeNode {
   /** Copy the whole working folder into dest; returns what could not be copied, with why. */
   collect(dest: string): Promise<CollectFailure[] | void>;
   exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+  /**
+   * Stop the node and bring it back as it was created (its files as placed, nothing it
+   * wrote, not running): a fresh node for the next scenario (isolation: scenario). What the
+   * old incarnation left in its folder is kept at keepAt; `kept` settles when it is there
+   * (a runtime may copy it in the background), with what could not be kept.
+   */
+  reset?(keepAt: string): Promise<{ kept: Promise<CollectFailure[] | void> }>;
   /** The pid whose network namespace is the node's (docker: the container's init), for faults put in from the host. */
   netnsPid?(): Promise<number | undefined>;
   /**

@@ -129,6 +129,28 @@ export function scenarioGates(spec: ScenarioSpec): Set<string> {
 }
 
 /**
+ * The nodes a scenario names (in any step, nested ones too), or undefined when a name is
+ * only known as it runs (a template): then every node counts as named.
+ */
+export function scenarioNodes(spec: ScenarioSpec): Set<string> | undefined {
+  const out = new Set<string>();
+  let unknown = false;
+  const walk = (steps: Step[]) => {
+    for (const s of steps) {
+      const refs = stepKindOf(s)?.refs?.(s);
+      for (const r of refs?.nodes ?? []) {
+        if (r.name === undefined) continue;
+        if (typeof r.name !== 'string' || r.name.includes('{{')) unknown = true;
+        else out.add(r.name);
+      }
+      for (const c of refs?.children ?? []) walk(c.steps as Step[]);
+    }
+  };
+  walk(spec.steps);
+  return unknown ? undefined : out;
+}
+
+/**
  * A scenario not run because a gate it passes through already failed in an earlier
  * scenario of this run (e.g. the client never printed its first prompt): no points, the
  * reason once, no wait. It counts as timed out when the gate's failure did, so that a

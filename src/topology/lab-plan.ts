@@ -49,6 +49,8 @@ export interface LabPlan {
   vars: Record<string, string | number | boolean>;
   nodes: NodePlan[];
   scenarios: ScenarioSpec[];
+  /** scenario: every scenario starts from fresh nodes (see the topology key); shared or absent: one set of nodes for all. */
+  isolation?: 'scenario' | 'shared';
   grading?: GradingSpec;
 }
 
@@ -137,7 +139,7 @@ export function planLab(t: TopologyFile, scenarios: ScenarioSpec[], ctx: PlanCon
     };
   });
 
-  const plan: LabPlan = { name: t.name, file: ctx.file, subnet, vars: t.vars ?? {}, nodes, scenarios, grading: t.grading };
+  const plan: LabPlan = { name: t.name, file: ctx.file, subnet, vars: t.vars ?? {}, nodes, scenarios, isolation: t.isolation, grading: t.grading };
   checkTemplates(plan, ctx);
   checkScenarioNodes(plan, ctx);
   return plan;

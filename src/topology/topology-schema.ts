@@ -162,6 +162,12 @@ export const Topology = z.strictObject({
   clients: z.union([z.array(NodeSpec), ClientGroup]).optional(),
   scenarios: z.array(Scenario).optional(),
   scenarios_from: z.string().optional().describe('A YAML file beside this one holding a list of scenarios'),
+  isolation: z
+    .enum(['scenario', 'shared'])
+    .optional()
+    .describe(
+      'scenario: every scenario starts from fresh nodes (files as placed, nothing a scenario wrote, servers ready), so no failure cascades; shared: scenarios run one after another on the same nodes (default, and lab grade defaults to scenario)',
+    ),
   grading: Grading.optional(),
 });
 

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { dockerClient, maybeDocker } from './docker-client.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { adoptDockerLab } from './docker-kept-lab.js';
-import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { deleteRule, listLabRules } from './host-firewall.js';
 import { ownerTag } from '../run-lease.js';
 import { heldBy, listLabs, unregisterLab } from '../lab-registry.js';
@@ -29,10 +29,13 @@ export const dockerDriver: RuntimeDriver = {
   async listNodes() {
     const docker = await maybeDocker();
     if (!docker) return [];
-    return (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LAB] }) })).map((c) => {
-      const nets = Object.values(c.NetworkSettings?.Networks ?? {});
-      return { lab: c.Labels[LABEL_LAB], run: c.Labels[LABEL_RUN], runtime: 'docker', node: c.Labels[LABEL_NODE], address: nets[0]?.IPAddress || nets[0]?.IPAMConfig?.IPv4Address || '-', state: c.State };
-    });
+    return (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LAB] }) }))
+      .filter((c) => !c.Labels[LABEL_HOLDS])
+      .map((c) => {
+        const nets = Object.values(c.NetworkSettings?.Networks ?? {});
+        const address = c.Labels[LABEL_ADDRESS] || nets[0]?.IPAddress || nets[0]?.IPAMConfig?.IPv4Address || '-';
+        return { lab: c.Labels[LABEL_LAB], run: c.Labels[LABEL_RUN], runtime: 'docker', node: c.Labels[LABEL_NODE], address, state: c.State };
+      });
   },
 
   async findNodes(projectRoot, node, lab) {

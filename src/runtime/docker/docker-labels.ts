@@ -4,6 +4,10 @@ import type Docker from 'dockerode';
 export const LABEL_LAB = 'netlab.lab';
 export const LABEL_RUN = 'netlab.run';
 export const LABEL_NODE = 'netlab.node';
+/** A node's address, on its containers (one that joins a holder's network has none of its own to read). */
+export const LABEL_ADDRESS = 'netlab.address';
+/** On a container that holds a node's network namespace (isolation: scenario): that node's name. Not a node. */
+export const LABEL_HOLDS = 'netlab.holds';
 /** The controller that owns a run (run-lease.ts), or "kept" for a lab left running on purpose. */
 export const LABEL_LEASE = 'netlab.lease';
 /** Who started it: uid and project (run-lease.ts ownerTag); `lab down --all` removes only its own. */

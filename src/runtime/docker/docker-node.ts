@@ -32,9 +32,19 @@ export class DockerNode implements RuntimeNode {
   /** The writable layer's size when the node was created (its files in place): diskUsage counts from here. */
   diskBaseline = 0;
 
+  /**
+   * How the runtime makes this node's container again, as it was created (same settings,
+   * files placed, a new name), for reset(); absent for adopted nodes.
+   */
+  recreate?: () => Promise<{ container: Docker.Container; diskBaseline: number }>;
+  /** The next incarnation, made ahead of time (isolation: scenario). */
+  spare?: Promise<{ container: Docker.Container; diskBaseline: number }>;
+  /** The container holding the node's network namespace, when it is not the node's own (isolation: scenario). */
+  netHolder?: Docker.Container;
+
   constructor(
     private readonly docker: Docker,
-    private readonly container: Docker.Container,
+    private container: Docker.Container,
     readonly name: string,
     readonly address: string,
     readonly image: string,
@@ -48,7 +58,7 @@ export class DockerNode implements RuntimeNode {
   }
 
   async netnsPid(): Promise<number | undefined> {
-    const info = await this.container.inspect().catch(() => undefined);
+    const info = await (this.netHolder ?? this.container).inspect().catch(() => undefined);
     return info?.State?.Running && info.State.Pid ? info.State.Pid : undefined;
   }
 
@@ -164,9 +174,30 @@ export class DockerNode implements RuntimeNode {
     await this.start();
   }
 
-  private async archive(path: string): Promise<tar.Extract | undefined> {
+  /**
+   * A fresh container in place of this one (same settings and files, nothing the old one
+   * wrote). The old one's folder is collected to keepAt in the background, then removed:
+   * the next scenario need not wait for the evidence of the last.
+   */
+  async reset(keepAt: string): Promise<{ kept: Promise<CollectFailure[]> }> {
+    if (!this.recreate) throw new RuntimeError(`node ${this.name} cannot be made fresh (it was not created by this run)`, this.name);
+    // Killed, not stopped: the incarnation is over and its state is only evidence now.
+    await this.kill();
+    const old = this.container;
+    const made = await (this.spare ?? this.recreate());
+    // The one after is made now, while this one runs: a reset then only swaps containers.
+    this.spare = this.recreate();
+    this.spare.catch(() => undefined);
+    this.container = made.container;
+    this.diskBaseline = made.diskBaseline;
+    this.pid = undefined;
+    const kept = this.collectFrom(old, keepAt).finally(() => old.remove({ force: true, v: true }).catch(() => undefined));
+    return { kept };
+  }
+
+  private async archive(path: string, container = this.container): Promise<tar.Extract | undefined> {
     try {
-      const raw = (await this.container.getArchive({ path })) as unknown as NodeJS.ReadableStream;
+      const raw = (await container.getArchive({ path })) as unknown as NodeJS.ReadableStream;
       const ex = tar.extract();
       raw.pipe(ex);
       return ex;
@@ -228,12 +259,16 @@ export class DockerNode implements RuntimeNode {
    * links; what cannot be kept (a symbolic link, a path the host refuses, past the size
    * cap) is skipped and returned with the reason, and the rest goes on.
    */
-  async collect(dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
+  collect(dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
+    return this.collectFrom(this.container, dest, capBytes);
+  }
+
+  private async collectFrom(container: Docker.Container, dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
     mkdirSync(dest, { recursive: true });
     const failures: CollectFailure[] = [];
     let total = 0;
     const made = new Set<string>([dest]);
-    const ex = await this.archive(WORKDIR);
+    const ex = await this.archive(WORKDIR, container);
     if (!ex) return failures;
     for await (const entry of ex) {
       const h = entry.header;

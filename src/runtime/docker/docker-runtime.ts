@@ -11,7 +11,7 @@ import { ensureGradingImage, REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../i
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
 import { bindShim } from '../local/bind-shim.js';
-import { LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_LAB, LABEL_LEASE, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
 import { nodeFiles } from '../../model/run-paths.js';
@@ -207,9 +207,17 @@ export class DockerRuntime implements Runtime {
       ...(clock ? [`${this.clockLibs!.fix}:${CLOCK_FIX_MOUNT}:ro`, `${this.clockLibs!.faketime}:${FAKETIME_MOUNT}:ro`, `${resolve(clock.dir)}:${CLOCK_MOUNT}:ro`] : []),
     ];
     const preloadVars: Record<string, string> = preload.length ? { LD_PRELOAD: preload.reduce((acc, lib) => withPreload(acc, lib), env.LD_PRELOAD) } : {};
-    const container = await this.docker.createContainer({
-      name: `netlab-${plan.name}-${opts.runId}-${node.name}`,
-      Hostname: node.name,
+    // isolation: scenario makes every node fresh at each scenario. A node's address then lives
+    // in a holder container of its own (a pod's "pause" container), which the node's
+    // containers join: a fresh container starts in about 0.2 s instead of 0.6 s (measured on
+    // Docker 20.10), as no network endpoint is set up again, and faults, capture and the
+    // address stay put across incarnations.
+    const holder = plan.isolation === 'scenario' ? await this.netHolder(node, image, address) : undefined;
+    const baseName = `netlab-${plan.name}-${opts.runId}-${node.name}`;
+    let incarnation = 1;
+    const spec = (name: string): Docker.ContainerCreateOptions => ({
+      name,
+      ...(holder ? {} : { Hostname: node.name }),
       Image: image,
       Cmd: command,
       // A submission's PATH has no reference apps on it (and their folder is hidden below).
@@ -223,7 +231,7 @@ export class DockerRuntime implements Runtime {
         ...preloadVars,
       }).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKDIR,
-      Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name },
+      Labels: { ...this.labels(plan, opts), [LABEL_NODE]: node.name, [LABEL_ADDRESS]: address },
       OpenStdin: true,
       StdinOnce: false,
       AttachStdin: true,
@@ -231,7 +239,7 @@ export class DockerRuntime implements Runtime {
       AttachStderr: true,
       Tty: false,
       HostConfig: {
-        NetworkMode: this.network,
+        NetworkMode: holder ? `container:${holder.id}` : this.network,
         Init: true, // a real PID 1 that forwards signals, so stop is prompt
         // The engine's own copy of the output is capped: the lab keeps what it needs itself.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '8m', 'max-file': '1' } },
@@ -255,13 +263,54 @@ export class DockerRuntime implements Runtime {
           : {}),
       },
       ...(sandbox ? { User: sandbox.user } : {}),
+      ...(holder ? {} : { NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } } }),
+    });
+    const files = await filesTar(node.files);
+    const make = async () => {
+      const container = await this.docker.createContainer(spec(incarnation === 1 ? baseName : `${baseName}-${incarnation}`));
+      incarnation++;
+      await container.putArchive(files, { path: '/' });
+      // A disk limit counts what the node writes, not the files the lab placed.
+      return { container, diskBaseline: node.limits.disk ? ((await writableLayerSize(container)) ?? 0) : 0 };
+    };
+    const first = await make();
+    const made = new DockerNode(this.docker, first.container, node.name, address, image, clock, this.oomEvents);
+    made.diskBaseline = first.diskBaseline;
+    made.recreate = make;
+    made.netHolder = holder;
+    if (holder) {
+      made.spare = make();
+      made.spare.catch(() => undefined);
+    }
+    return made;
+  }
+
+  /**
+   * The container that holds a node's address and network namespace, running nothing but a
+   * sleep as an unprivileged user with no capabilities; started at once, as the node's
+   * containers can only join a running one.
+   */
+  private async netHolder(node: NodePlan, image: string, address: string): Promise<Docker.Container> {
+    const c = await this.docker.createContainer({
+      name: `netlab-${this.plan!.name}-${this.opts!.runId}-${node.name}-net`,
+      Hostname: node.name,
+      Image: image,
+      Cmd: ['sleep', 'infinity'],
+      User: '65534:65534',
+      Labels: { ...this.labels(this.plan!, this.opts!), [LABEL_HOLDS]: node.name, [LABEL_ADDRESS]: address },
+      HostConfig: {
+        NetworkMode: this.network,
+        Init: true,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Memory: 16 * 1024 * 1024,
+        PidsLimit: 4,
+        LogConfig: { Type: 'none', Config: {} },
+      },
       NetworkingConfig: { EndpointsConfig: { [this.network!]: { IPAMConfig: { IPv4Address: address } } } },
     });
-    await container.putArchive(await filesTar(node.files), { path: '/' });
-    const made = new DockerNode(this.docker, container, node.name, address, image, clock, this.oomEvents);
-    // A disk limit counts what the node writes, not the files the lab placed.
-    if (node.limits.disk) made.diskBaseline = (await writableLayerSize(container)) ?? 0;
-    return made;
+    await c.start();
+    return c;
   }
 
   /**

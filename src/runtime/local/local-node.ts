@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { READ_CAP, RuntimeError, type ExitInfo, type OutputListener, type RuntimeNode } from '../runtime.js';
 import type { NodeClock } from '../node-clock.js';
 import { groupSocketInodes, readSocketTables, type SocketEntry } from '../socket-table.js';
@@ -115,6 +115,20 @@ export class LocalNode implements RuntimeNode {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  /** How the runtime places the node's files in a folder (as at create), for reset(). */
+  placeFiles?: (dir: string) => void;
+
+  /** The folder moves to keepAt as it is (the evidence), and a new one gets the files as placed at create. */
+  async reset(keepAt: string): Promise<{ kept: Promise<void> }> {
+    if (!this.placeFiles) throw new RuntimeError(`node ${this.name} cannot be made fresh (it was not created by this run)`, this.name);
+    await this.kill();
+    rmSync(keepAt, { recursive: true, force: true });
+    mkdirSync(dirname(keepAt), { recursive: true });
+    renameSync(this.cwd, keepAt);
+    this.placeFiles(this.cwd);
+    return { kept: Promise.resolve() };
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {

@@ -64,12 +64,15 @@ export class LocalRuntime implements Runtime {
   async createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode> {
     const opts = this.opts!;
     const cwd = nodeFiles.files(opts.runDir, node.name);
-    mkdirSync(cwd, { recursive: true });
-    for (const f of node.files) {
-      const p = join(cwd, f.path);
-      mkdirSync(join(p, '..'), { recursive: true });
-      writeFileSync(p, f.content, { mode: f.mode });
-    }
+    const placeFiles = (dir: string) => {
+      mkdirSync(dir, { recursive: true });
+      for (const f of node.files) {
+        const p = join(dir, f.path);
+        mkdirSync(join(p, '..'), { recursive: true });
+        writeFileSync(p, f.content, { mode: f.mode });
+      }
+    };
+    placeFiles(cwd);
     const address = this.addressOf(node);
     // A movable wall clock: the sleep fix and libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
     const clock = node.clock && this.clockLibs ? new NodeClock(nodeFiles.clock(opts.runDir, node.name)) : undefined;
@@ -98,6 +101,7 @@ export class LocalRuntime implements Runtime {
     // lab exec runs its commands with the same environment (address, shims, clock, lease).
     writeFileSync(nodeFiles.execEnv(opts.runDir, node.name), JSON.stringify(fullEnv, null, 2) + '\n', { mode: 0o600 });
     const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
+    n.placeFiles = placeFiles;
     if (node.limits.disk) n.diskBaseline = (await n.diskUsage()) ?? 0;
     this.nodes.push(n);
     return n;

@@ -14,6 +14,7 @@ const schema = z.strictObject({
   not_contains: TemplateString.optional().describe('The file must not contain a match of this pattern'),
   literal: z.boolean().optional().describe('contains/not_contains are plain text, not regular expressions'),
   exists: z.boolean().optional().describe('false: the file must not exist'),
+  missing_ok: z.boolean().optional().describe('No such file passes the check (with not_contains: a program that never logged anything wrote no log)'),
   sha256: TemplateString.optional().describe('The file must have this SHA-256 (hex)'),
   within: Duration.optional().describe('Keep checking until true or this long has passed'),
 });
@@ -76,7 +77,7 @@ async function checkFile(n: StepNode, spec: string, s: FileStep, ctx: StepContex
   const node = n.runtime;
   const files = isGlob(spec) ? matchGlob(spec, await node.listFiles()) : [spec];
   const contents = (await Promise.all(files.map((f) => node.readFile(f)))).filter((b): b is Buffer => b !== undefined);
-  if (contents.length === 0) return s.exists !== false ? `${node.name} has no file ${spec}` : undefined;
+  if (contents.length === 0) return s.exists !== false && !s.missing_ok ? `${node.name} has no file ${spec}` : undefined;
   if (s.exists === false) return `${node.name} has ${spec}, which should not exist`;
   const text = contents.map((c) => c.toString('utf8')).join('\n');
   if (s.contains !== undefined) {
