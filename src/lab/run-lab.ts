@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { NetlabError, exitCodeOf } from '../model/netlab-error.js';
+import { exitCodeOf } from '../model/netlab-error.js';
 import { renderNode, templateScope, type LabPlan } from '../topology/lab-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WireQuery } from '../scenario/steps/step-kind.js';
@@ -171,7 +171,9 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     // started is made fresh (its files as placed, its clock at zero), and the servers and
     // the clients this scenario names start again as at lab start. A start that fails is
     // this scenario's failure, and the next scenario tries again.
-    let ran = 0;
+    // The 1-based number of the last scenario that ran: its nodes' files are kept under
+    // files-after/scenario-<n>, the n of results.json and the report.
+    let lastRan = 0;
     const makeFresh = async (s: (typeof chosen)[number], after: number): Promise<ScenarioResult | undefined> => {
       const t = performance.now();
       try {
@@ -209,7 +211,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       }
     };
     await timed('scenarios', async () => {
-      for (const s of chosen) {
+      for (const [i, s] of chosen.entries()) {
         reporter.scenarioStart(s.name);
         const shut = [...scenarioGates(s)].find((g) => closed.has(g));
         if (shut) {
@@ -219,8 +221,10 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           log.info({ scenario: s.name, status: r.status, notRun: r.failure?.notRun }, 'scenario');
           continue;
         }
-        if (isolated && ran++ > 0) {
-          const fresh = await makeFresh(s, ran - 1);
+        const after = lastRan;
+        lastRan = i + 1;
+        if (isolated && after > 0) {
+          const fresh = await makeFresh(s, after);
           if (fresh) {
             results.push(fresh);
             reporter.scenarioEnd(fresh);

@@ -9,7 +9,7 @@ import type { LabNode } from './lab-node.js';
 import { describeExit } from '../model/exit-info.js';
 
 /** Thrown when a node cannot get started: exits at once, never becomes ready. */
-export class NodeStartError extends NetlabError {
+class NodeStartError extends NetlabError {
   constructor(message: string, node: string, tail?: string) {
     super(message, { node, tail });
   }

@@ -3,7 +3,7 @@ import type { ExitInfo, OutputListener, RuntimeNode } from '../runtime/runtime.j
 import type { ScenarioSpec } from '../topology/topology-schema.js';
 import { describeExit } from '../model/exit-info.js';
 import { NodeOutput } from './node-output.js';
-import { runScenario, type ScenarioHost } from './run-scenario.js';
+import { runScenario, scenarioNodes, type ScenarioHost } from './run-scenario.js';
 
 /** A node that answers each typed line by a rule, in memory: enough to drive the runner. */
 class FakeNode implements RuntimeNode {
@@ -212,5 +212,39 @@ describe('exit steps', () => {
     const r = runScenario({ name: 'x', steps: [{ node: 'c1', exit: 0 }] } as ScenarioSpec, lab([c]), new AbortController().signal);
     setTimeout(() => c.exitWith({ code: 137, reason: { kind: 'oom', text: 'killed: out of memory' } }), 5);
     expect((await r).failure?.message).toBe('c1 ended with code 137, killed: out of memory, expected code 0');
+  });
+});
+
+describe('file step, missing_ok', () => {
+  it('no such file passes with missing_ok, and fails without it', async () => {
+    const c = new FakeNode('c1', '10.0.0.11', login);
+    const ok = await run([{ node: 'c1', file: 'userlog.txt', not_contains: 'jess', missing_ok: true }], [c]);
+    expect(ok.failure).toBeUndefined();
+    const bad = await run([{ node: 'c1', file: 'userlog.txt', not_contains: 'jess' }], [c]);
+    expect(bad.failure?.message).toBe('c1 has no file userlog.txt');
+  });
+
+  it('a file that is there is still checked', async () => {
+    const c = new FakeNode('c1', '10.0.0.11', login);
+    c.files.set('userlog.txt', '1; jess; 10.0.0.12\n');
+    const r = await run([{ node: 'c1', file: 'userlog.txt', not_contains: 'jess', missing_ok: true }], [c]);
+    expect(r.status).toBe('failed');
+  });
+});
+
+describe('scenarioNodes', () => {
+  const spec = (steps: unknown[]) => ({ name: 's', steps }) as ScenarioSpec;
+  it('names every node a scenario touches, inside parallel and foreach blocks too', () => {
+    const nodes = scenarioNodes(
+      spec([
+        { node: 'phone1', expect: 'Username: ' },
+        { parallel: [[{ node: 'phone2', send: 'x' }], [{ restart: 'phone3' }]] },
+        { node: 'server', file: 'tempIDs.txt', exists: true },
+      ]),
+    );
+    expect(nodes && [...nodes].sort()).toEqual(['phone1', 'phone2', 'phone3', 'server']);
+  });
+  it('gives up (undefined: start them all) when a node name is a template', () => {
+    expect(scenarioNodes(spec([{ foreach: { items: ['a', 'b'], as: 'n', steps: [{ node: '{{ n }}', send: 'x' }] } }]))).toBeUndefined();
   });
 });
