@@ -73,7 +73,10 @@ export class Capture {
   }
 
   static async start(tcpdump: string, target: CaptureTarget, file: string, maxBytes: number, signal?: AbortSignal): Promise<Capture> {
-    const proc = spawn(tcpdump, ['-i', target.iface, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // On `any` each packet is seen entering and leaving interfaces; -Q in keeps one copy
+    // (as it enters from its sender), so the file opens in Wireshark without duplicates.
+    const direction = target.iface === 'any' ? ['-Q', 'in'] : [];
+    const proc = spawn(tcpdump, ['-i', target.iface, ...direction, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);
     proc.once('exit', () => process.removeListener('exit', killOnExit));

@@ -3,10 +3,21 @@ import { decodeChatPeerDatagram } from './chat-peer-decoder.js';
 import { crchatStreamDecoder, decodeCrchatDatagram, looksLikeCrchatStream } from './crchat-decoder.js';
 import { printable, type DecodedMessage, type StreamDecoder } from './decoded-message.js';
 import { jsonLinesDecoder, looksLikeJsonLines } from './json-lines-decoder.js';
+import { decodeQuicLongHeader, decodeQuicShortHeader } from './quic-decoder.js';
 
-/** Name one UDP datagram: the first decoder that knows it, else its first printable bytes. */
-export function decodeDatagram(payload: Buffer): DecodedMessage {
-  return decodeCrchatDatagram(payload) ?? decodeChatPeerDatagram(payload) ?? decodeBeaconDatagram(payload) ?? { label: printable(payload), group: 'raw' };
+/**
+ * Name one UDP datagram: the first decoder that knows it, else its first printable bytes.
+ * `quicFlow`: the datagram's flow has carried a QUIC long header already, so a short-header
+ * packet (whose first byte could be any letter) is read as QUIC too.
+ */
+export function decodeDatagram(payload: Buffer, quicFlow = false): DecodedMessage {
+  return (
+    decodeCrchatDatagram(payload) ??
+    decodeChatPeerDatagram(payload) ??
+    decodeBeaconDatagram(payload) ??
+    decodeQuicLongHeader(payload) ??
+    (quicFlow ? decodeQuicShortHeader(payload) : undefined) ?? { label: printable(payload), group: 'raw' }
+  );
 }
 
 /**

@@ -56,9 +56,13 @@ interface Draft extends WireEvent {
 export function wireEvents(packets: IpPacket[], opts: WireEventOptions): WireEvent[] {
   const name = (ip: string) => opts.names.get(ip) ?? ip;
   const drafts: Draft[] = [];
+  // UDP flows (both directions) seen carrying a QUIC long header: their short headers are QUIC.
+  const quic = new Set<string>();
+  const flow = (p: IpPacket) => [`${p.src}:${p.srcPort}`, `${p.dst}:${p.dstPort}`].sort().join('-');
   for (const p of packets) {
     if (p.proto !== 'udp') continue;
-    const d = decodeDatagram(p.payload);
+    const d = decodeDatagram(p.payload, quic.has(flow(p)));
+    if (d.label.startsWith('QUIC ') && !d.group) quic.add(flow(p));
     drafts.push({ ts: p.ts, from: name(p.src), to: name(p.dst), proto: 'udp', kind: 'message', label: d.label, count: 1, group: d.group, resendKey: d.resendKey, lost: opts.dropped?.(p.ts, p.src, p.dst, 'udp') });
   }
   for (const f of tcpFlows(packets)) {

@@ -4,10 +4,8 @@ import { CHAT_LIMITS } from './chat-limits.js';
 import { ChatClient, printPeerEvents } from './chat-client.js';
 import { UdpDatagramPort, type DatagramPort } from './datagram-port.js';
 import { InputLineSplitter } from './input-line-splitter.js';
-import { LossyDatagramPort } from './lossy-datagram-port.js';
 import { parseClientArgs, CLIENT_USAGE } from './parse-client-args.js';
 import { PeerLink } from './peer-link.js';
-import { seededRandom } from './seeded-random.js';
 import { ServerLink } from './server-link.js';
 import { TerminalOutput } from './terminal-output.js';
 
@@ -26,12 +24,7 @@ async function main(): Promise<void> {
     process.stderr.write(`chat-client: cannot bind UDP port ${args.udpPort}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     process.exit(1);
   }
-  let port: DatagramPort = udp;
-  if (args.loss > 0) {
-    const seed = args.lossSeed ?? Math.floor(Math.random() * 0xffffffff);
-    port = new LossyDatagramPort(udp, args.loss, seededRandom(seed));
-    process.stderr.write(`chat-client: dropping ${args.loss * 100}% of outgoing UDP datagrams (CHAT_UDP_LOSS=${args.loss}, seed ${seed})\n`);
-  }
+  const port: DatagramPort = udp;
   const out = new TerminalOutput((text) => process.stdout.write(text), !process.stdin.isTTY);
   const peer = new PeerLink(port, {
     dir: process.cwd(),

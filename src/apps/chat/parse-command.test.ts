@@ -45,22 +45,17 @@ describe('command lines', () => {
     expect(() => parseServerArgs(['5000', '9'])).toThrow('invalid number of allowed failed consecutive attempts: 9; it must be an integer from 1 to 5');
   });
 
-  it('client: three arguments and CHAT_UDP_* variables', () => {
+  it('client: three arguments and CHAT_UDP_CHUNK', () => {
     expect(parseClientArgs(['10.0.0.1', '5000', '7001'], {})).toEqual({
       serverIp: '10.0.0.1',
       serverPort: 5000,
       udpPort: 7001,
-      loss: 0,
-      lossSeed: undefined,
       chunkSize: undefined,
     });
-    expect(parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_LOSS: '0.1', CHAT_UDP_LOSS_SEED: '7' })).toMatchObject({
-      loss: 0.1,
-      lossSeed: 7,
-    });
+    expect(parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_CHUNK: '1024' })).toMatchObject({ chunkSize: 1024 });
     expect(() => parseClientArgs(['10.0.0.1', '5000'], {})).toThrow(UsageError);
     expect(() => parseClientArgs(['10.0.0.1', '5000', '99999'], {})).toThrow('invalid client UDP port "99999" (1-65535)');
-    expect(() => parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_LOSS: '1.5' })).toThrow(UsageError);
+    expect(() => parseClientArgs(['10.0.0.1', '5000', '7001'], { CHAT_UDP_CHUNK: '10' })).toThrow('invalid CHAT_UDP_CHUNK "10" (512-60000)');
   });
 });
 
