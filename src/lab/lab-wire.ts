@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NetlabError } from '../model/netlab-error.js';
 import type { WireSummary } from '../model/lab-results.js';
 import type { LabPlan } from '../topology/lab-plan.js';
-import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import type { PreparedLab, RuntimeKind } from '../runtime/runtime.js';
 import { stepRequirements } from '../scenario/steps/step-registry.js';
 import type { WireCount, WireQuery } from '../scenario/steps/step-kind.js';
 import { StepError } from '../scenario/scenario-errors.js';
@@ -82,25 +82,26 @@ export class LabWire {
     private readonly wirePlan: WirePlan,
     private readonly runDir: string,
     private readonly runId: string,
+    private readonly kind: RuntimeKind,
   ) {
     if (wirePlan.warning) this.summary.note = wirePlan.warning;
     if (!wirePlan.capture) this.summary.note ??= 'capture off (--no-capture)';
   }
 
   /** Start tcpdump on the lab's network; its "listening" line means the capture is open. */
-  async startCapture(runtime: Runtime, signal: AbortSignal): Promise<void> {
-    if (!this.wirePlan.capture || !runtime.wireTarget) return;
-    const target = runtime.wireTarget();
+  async startCapture(lab: PreparedLab, signal: AbortSignal): Promise<void> {
+    if (!this.wirePlan.capture || !lab.wireTarget) return;
+    const target = lab.wireTarget();
     this.capture = await Capture.start(findTcpdump()!, target, runFiles.capture(this.runDir), CAPTURE_CAP_BYTES, signal);
-    if (target.marker.from && runtime.kind === 'docker') this.names.set(target.marker.from, 'host');
+    if (target.marker.from && this.kind === 'docker') this.names.set(target.marker.from, 'host');
   }
 
   /** Once the nodes exist: their names for the diagrams, their namespaces for faults. */
-  nodesReady(runtime: Runtime, nodes: FaultNode[]): void {
+  nodesReady(lab: PreparedLab, nodes: FaultNode[]): void {
     for (const n of nodes) this.names.set(n.address, n.name);
-    if (this.wirePlan.faults && runtime.wireTarget) {
-      const t = runtime.wireTarget();
-      this.faults = new FaultInjector(this.runId, nodes, runtime.kind === 'docker' ? { kind: 'docker' } : { kind: 'local', range: t.range });
+    if (this.wirePlan.faults && lab.wireTarget) {
+      const t = lab.wireTarget();
+      this.faults = new FaultInjector(this.runId, nodes, this.kind === 'docker' ? { kind: 'docker' } : { kind: 'local', range: t.range });
     }
   }
 

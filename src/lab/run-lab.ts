@@ -73,14 +73,13 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   const wirePlan = planWire(plan, opts.capture ?? 'auto', runtime.kind);
   if (wirePlan.warning) reporter.info(wirePlan.warning);
   const runDir = makeRunDir(opts.runsDir, `${plan.name}-${stamp(started)}`);
-  const wire = new LabWire(plan, wirePlan, runDir, runId);
+  const wire = new LabWire(plan, wirePlan, runDir, runId, runtime.kind);
   let wireSummary: LabResults['wire'];
   const log = pino({ base: { lab: plan.name, run: runId }, level: 'debug' }, pino.destination({ dest: runFiles.controllerLog(runDir), sync: true }));
   const phases: Record<string, number> = {};
   const nodes: LabNode[] = [];
   const transcripts: Transcript[] = [];
   const results: ScenarioResult[] = [];
-  let addresses = new Map<string, string>();
   let error: LabResults['error'];
   let interrupted = false;
   let released = false;
@@ -104,13 +103,13 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
   };
 
   try {
-    addresses = await timed('prepare', () =>
+    const lab = await timed('prepare', () =>
       runtime.prepare(plan, { runId, runDir, signal, keep: opts.keep, log: (m) => (reporter.info(m), log.info(m)), logger: log.child({ component: 'runtime' }) }),
     );
-    Object.assign(phases, roundAll(runtime.phases));
+    Object.assign(phases, roundAll(lab.phases));
     throwIfAborted(signal);
-    await timed('capture', () => wire.startCapture(runtime, signal));
-    const addressOf = (n: { name: string }) => addresses.get(n.name)!;
+    await timed('capture', () => wire.startCapture(lab, signal));
+    const addressOf = (n: { name: string }) => lab.addresses.get(n.name)!;
 
     // Every create settles before anything else happens: a failed one must not start
     // tear-down while others are still being created (they would be left behind).
@@ -121,13 +120,13 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           mkdirSync(nodeFiles.dir(runDir, n.name), { recursive: true });
           const transcript = new Transcript(nodeFiles.transcript(runDir, n.name), t0);
           transcripts.push(transcript);
-          const rn = await runtime.createNode(n, command, env);
+          const rn = await lab.createNode(n, command, env);
           nodes.push(new LabNode(n, rn, command, rn.image, transcript));
         }),
       ),
     );
     nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
-    wire.nodesReady(runtime, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
+    wire.nodesReady(lab, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
     registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
     throwIfAborted(signal);
 

@@ -94,16 +94,13 @@ export interface LabRuntimeOptions {
  */
 export interface Runtime {
   readonly kind: RuntimeKind;
-  /** Build or find images, create the network; returns each node's address. */
-  prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>>;
-  /** Create (not start) one node with its files in place. */
-  createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode>;
-  /** Remove every node and network of this run. Safe to call twice, and after a failed prepare. */
+  /** Build or find images, create the network: the lab, ready for its nodes. */
+  prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<PreparedLab>;
+  /**
+   * Remove every node and network of this run. Safe to call twice, and after a prepare
+   * that failed part way (on the runtime, not the prepared lab, for that reason).
+   */
   destroy(): Promise<void>;
-  /** Timings of internal phases (build, network), for results.json. */
-  readonly phases: Record<string, number>;
-  /** Where this lab's packets can be captured from the host (after prepare). */
-  wireTarget?(): WireTarget;
   /**
    * The nodes are children of this process: keeping the lab (--keep) means this process
    * stays and holds it (serving its control socket) until Ctrl-C or lab down.
@@ -115,6 +112,21 @@ export interface Runtime {
   readonly trustedOnly?: boolean;
   /** Labs may bind every address of the host: `lab grade` runs one at a time. */
   readonly oneLabAtATime?: boolean;
+}
+
+/**
+ * A lab its runtime has laid out (what `prepare` resolves to): everything that needs the
+ * network, images and addresses in place. Its runtime's `destroy` removes what it made.
+ */
+export interface PreparedLab {
+  /** Each node's address, by node name. */
+  readonly addresses: Map<string, string>;
+  /** Timings of prepare's internal phases (build, network), for results.json. */
+  readonly phases: Record<string, number>;
+  /** Create (not start) one node with its files in place. */
+  createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode>;
+  /** Where this lab's packets can be captured from the host. */
+  wireTarget?(): WireTarget;
 }
 
 /**

@@ -1,19 +1,18 @@
-import type { ExitInfo, OutputListener, Runtime, RuntimeNode } from '../../src/runtime/runtime.js';
+import type { ExitInfo, OutputListener, PreparedLab, Runtime, RuntimeNode } from '../../src/runtime/runtime.js';
 import type { NodePlan } from '../../src/topology/lab-plan.js';
 
 /** A runtime made of callbacks, for the lab's life around faults: no processes, no engine. */
 export class FakeRuntime implements Runtime {
   readonly kind = 'local' as const;
-  readonly phases = {};
   readonly events: string[] = [];
   readonly nodes: FakeNode[] = [];
   constructor(
     private readonly hooks: { create?: (n: NodePlan) => Promise<void>; destroy?: () => Promise<void>; started?: (n: FakeNode) => void } = {},
   ) {}
-  async prepare(plan: { nodes: NodePlan[] }) {
-    return new Map(plan.nodes.map((n, i) => [n.name, `127.0.0.${i + 2}`]));
+  async prepare(plan: { nodes: NodePlan[] }): Promise<PreparedLab> {
+    return { addresses: new Map(plan.nodes.map((n, i) => [n.name, `127.0.0.${i + 2}`])), phases: {}, createNode: (n) => this.createNode(n) };
   }
-  async createNode(n: NodePlan): Promise<RuntimeNode> {
+  private async createNode(n: NodePlan): Promise<RuntimeNode> {
     this.events.push(`create ${n.name}`);
     try {
       await this.hooks.create?.(n);

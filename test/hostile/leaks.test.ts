@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli, startLab, waitForStderr } from '../helpers/lab-cli.js';
 import { leasedProcesses } from '../../src/runtime/run-lease.js';
-import { LEASE_ENV } from '../../src/runtime/local/local-runtime.js';
+import { LEASE_ENV } from '../../src/runtime/local/local-prepared-lab.js';
 import { removeNetwork } from '../../src/runtime/docker/docker-labels.js';
 import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
 import { loadTopology } from '../../src/topology/load-topology.js';

@@ -1,15 +1,15 @@
-import { leaseAlive, leasedProcesses, ownLease } from '../run-lease.js';
+import { leaseAlive, leasedProcesses } from '../run-lease.js';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
-import { RuntimeError, type LabRuntimeOptions, type Runtime, type RuntimeNode, type WireTarget } from '../runtime.js';
-import { LocalNode } from './local-node.js';
+import type { LabPlan } from '../../topology/lab-plan.js';
+import { RuntimeError, type LabRuntimeOptions, type Runtime } from '../runtime.js';
+import type { LocalNode } from './local-node.js';
 import { bindShim } from './bind-shim.js';
-import { clockEnv, clockLibraries, NodeClock, withPreload } from '../node-clock.js';
+import { clockLibraries } from '../node-clock.js';
 import { nodeFiles } from '../../model/run-paths.js';
+import { LEASE_ENV, LocalPreparedLab } from './local-prepared-lab.js';
 
 const LOCK_DIR = join(tmpdir(), 'netlab-local');
 
@@ -20,91 +20,38 @@ const LOCK_DIR = join(tmpdir(), 'netlab-local');
  */
 export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
-  readonly phases: Record<string, number> = {};
   /** The nodes are this process's children: a kept lab stays as long as this process. */
   readonly heldInProcess = true;
   readonly trustedOnly = true;
   readonly oneLabAtATime = true;
+  // What destroy needs, set as prepare goes: destroy must work after a prepare that failed part way.
+  private runId?: string;
   private block?: number;
   private nodes: LocalNode[] = [];
-  private opts?: LabRuntimeOptions;
-  private shim?: string;
-  private clockLibs?: { fix: string; faketime: string };
 
   constructor(
     private readonly projectRoot: string,
     private readonly distDir: string,
   ) {}
 
-  async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<Map<string, string>> {
-    this.opts = opts;
+  async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<LocalPreparedLab> {
+    this.runId = opts.runId;
     const t0 = performance.now();
     const reaped = reapLocal();
     if (reaped) opts.log(`reaped ${reaped} processes left by lab runs whose controller died`);
-    this.block = reserveBlock(opts.runId);
+    const block = reserveBlock(opts.runId);
+    this.block = block;
     const shim = bindShim(this.projectRoot);
-    this.shim = shim.path;
     if (shim.why) opts.log(shim.why);
-    if (plan.nodes.some((n) => n.clock)) this.clockLibs = clockLibraries(this.projectRoot);
-    const addresses = new Map(plan.nodes.map((n) => [n.name, this.addressOf(n)]));
+    const clockLibs = plan.nodes.some((n) => n.clock) ? clockLibraries(this.projectRoot) : undefined;
+    const lab = new LocalPreparedLab({ plan, opts, projectRoot: this.projectRoot, distDir: this.distDir, block, shim: shim.path, clockLibs, track: (n) => this.nodes.push(n) });
     // A port someone else holds would only show up later as a confusing crash: say so now.
     for (const n of plan.nodes) {
       const ports = new Set([...(n.ready?.port ? [n.ready.port] : []), ...Object.values(n.ports)]);
-      for (const port of ports) await assertPortFree(addresses.get(n.name)!, port, n.name);
+      for (const port of ports) await assertPortFree(lab.addressOf(n), port, n.name);
     }
-    this.phases.network = performance.now() - t0;
-    return addresses;
-  }
-
-  addressOf(node: NodePlan): string {
-    if (this.block === undefined) throw new Error('prepare first');
-    return `127.${this.block}.${node.host >> 8}.${node.host & 255}`;
-  }
-
-  async createNode(node: NodePlan, command: string[], env: Record<string, string>): Promise<RuntimeNode> {
-    const opts = this.opts!;
-    const cwd = nodeFiles.files(opts.runDir, node.name);
-    const placeFiles = (dir: string) => {
-      mkdirSync(dir, { recursive: true });
-      for (const f of node.files) {
-        const p = join(dir, f.path);
-        mkdirSync(join(p, '..'), { recursive: true });
-        writeFileSync(p, f.content, { mode: f.mode });
-      }
-    };
-    placeFiles(cwd);
-    const address = this.addressOf(node);
-    // A movable wall clock: the sleep fix and libfaketime after the bind shim, reading runs/<run>/nodes/<n>/clock/offset.
-    const clock = node.clock && this.clockLibs ? new NodeClock(nodeFiles.clock(opts.runDir, node.name)) : undefined;
-    const preload = pathToFileURL(join(this.distDir, 'runtime', 'local', 'bind-preload.js')).href;
-    const fullEnv: Record<string, string> = {
-      PATH: `${join(this.projectRoot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      HOME: process.env.HOME ?? '/tmp',
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      TERM: 'dumb',
-      PYTHONUNBUFFERED: '1',
-      NETLAB_NODE_NAME: node.name,
-      // The run's lease: tear-down finds every process of this run by it, even one that left
-      // the node's process group (setsid), and the next lab up reaps a dead controller's.
-      [LEASE_ENV]: `${ownLease()}:${opts.runId}`,
-      NETLAB_NODE_ADDRESS: address,
-      NODE_OPTIONS: `--import=${preload}`,
-      ...(this.shim ? { LD_PRELOAD: this.shim } : {}),
-      // Java prefers IPv6 sockets; IPv4 ones get the node's address like every other program.
-      JAVA_TOOL_OPTIONS: '-Djava.net.preferIPv4Stack=true',
-      ...env,
-    };
-    if (clock) {
-      Object.assign(fullEnv, clockEnv(clock.file));
-      fullEnv.LD_PRELOAD = withPreload(withPreload(fullEnv.LD_PRELOAD, this.clockLibs!.fix), this.clockLibs!.faketime);
-    }
-    // lab exec runs its commands with the same environment (address, shims, clock, lease).
-    writeFileSync(nodeFiles.execEnv(opts.runDir, node.name), JSON.stringify(fullEnv, null, 2) + '\n', { mode: 0o600 });
-    const n = new LocalNode(node.name, address, command, cwd, fullEnv, clock);
-    n.placeFiles = placeFiles;
-    if (node.limits.disk) n.diskBaseline = (await n.diskUsage()) ?? 0;
-    this.nodes.push(n);
-    return n;
+    lab.phases.network = performance.now() - t0;
+    return lab;
   }
 
   /** A held node's terminal, for lab attach: a Unix socket in its folder. */
@@ -112,18 +59,12 @@ export class LocalRuntime implements Runtime {
     return nodeFiles.terminal(runDir, node);
   }
 
-  /** Every node is an address in 127.B.0.0/16 on the host's lo. */
-  wireTarget(): WireTarget {
-    if (this.block === undefined) throw new RuntimeError('prepare first');
-    const range = `127.${this.block}.0.0/16`;
-    return { iface: 'lo', filter: `net ${range}`, range, snaplen: 65535, marker: { from: `127.${this.block}.255.254`, to: `127.${this.block}.255.253` } };
-  }
-
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill().catch(() => undefined)));
     this.nodes = [];
     // Whatever escaped the process groups (setsid, double fork) still carries the run's lease.
-    if (this.opts) killLeased((lease) => lease.endsWith(`:${this.opts!.runId}`));
+    const runId = this.runId;
+    if (runId !== undefined) killLeased((lease) => lease.endsWith(`:${runId}`));
     if (this.block !== undefined) {
       rmSync(join(LOCK_DIR, `${this.block}.lock`), { force: true });
       this.block = undefined;
@@ -170,9 +111,6 @@ async function assertPortFree(address: string, port: number, node: string): Prom
     s.listen(port, address, () => s.close(() => resolve()));
   });
 }
-
-/** The environment variable that carries a local node's lease (run-lease.ts) and run id. */
-export const LEASE_ENV = 'NETLAB_LEASE';
 
 /** SIGKILL every process whose lease matches; returns how many. */
 function killLeased(match: (lease: string) => boolean): number {
