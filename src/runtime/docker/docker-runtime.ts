@@ -82,7 +82,12 @@ export class DockerRuntime implements Runtime {
       (ev) => (this.oomEvents = ev),
       (e: Error) => opts.logger.warn({ err: e }, 'no oom events: an OOM kill the engine does not flag reads as code 137'),
     );
-    const [, , network] = await Promise.all([imageWork, check, net, oom]);
+    // Every part settles before prepare answers: a missing image must not leave the network
+    // being created after destroy() has already run.
+    const settled = await Promise.allSettled([imageWork, check, net, oom]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const network = await net;
     return new DockerPreparedLab(this.docker, {
       plan,
       opts,
