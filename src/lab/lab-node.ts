@@ -105,9 +105,24 @@ export class LabNode {
    * placed, its clock at zero, no output or exit of the old incarnation counted. What the
    * old one left is kept at keepAt; `kept` settles when it is there.
    */
+  /**
+   * isolation: scenario, a node the next scenario does not use: stopped where it is, its
+   * folder left as scenario `after` left it, until a later scenario makes it fresh.
+   */
+  async park(after: number): Promise<void> {
+    this.transcript.note(`--- stopped: the next scenario does not use it (isolation: scenario; its folder as scenario ${after} left it)`);
+    this.parkedAfter = after;
+    await this.runtime.kill();
+    this.startedAt = undefined;
+  }
+
+  /** Set while parked: the number of the scenario whose files the node still holds. */
+  parkedAfter?: number;
+
   async reset(keepAt: string): Promise<{ kept: Promise<CollectFailure[] | void> }> {
     if (!this.runtime.reset) throw new RuntimeError(`node ${this.name}: this runtime cannot make a node fresh`, this.name);
     this.transcript.note('--- made fresh for the next scenario (isolation: scenario)');
+    this.parkedAfter = undefined;
     const { kept } = await this.runtime.reset(keepAt);
     this.runtime.clock?.reset();
     this.output.restarted();

@@ -176,11 +176,18 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     const makeFresh = async (s: (typeof chosen)[number], after: number): Promise<ScenarioResult | undefined> => {
       const t = performance.now();
       try {
-        const dirty = nodes.filter((n) => n.startedAt !== undefined);
-        const where = `files-after/scenario-${after}`;
+        // A node this scenario does not use is only stopped (parked): it is made fresh when a
+        // later scenario wants it, or collected as it is at the end. Making fresh costs an engine
+        // container and a program start each, so only the nodes that start now pay it.
+        const wanted = new Set(startsFor(s));
+        const dirty = nodes.filter((n) => n.startedAt !== undefined || n.parkedAfter !== undefined);
+        const parking = settleAll(dirty.filter((n) => !wanted.has(n) && n.parkedAfter === undefined).map((n) => n.park(after)));
+        parking.catch(() => undefined);
         const resets = new Map(
-          dirty.map((n) => {
-            const r = n.reset(nodeFiles.filesAfter(runDir, n.name, after)).then(({ kept }) => {
+          dirty.filter((n) => wanted.has(n)).map((n) => {
+            const leftBy = n.parkedAfter ?? after;
+            const where = `files-after/scenario-${leftBy}`;
+            const r = n.reset(nodeFiles.filesAfter(runDir, n.name, leftBy)).then(({ kept }) => {
               keeping.push(kept.then(
                 (failures) => (failures && failures.length ? noteCollectFailures(n.name, failures, where) : undefined),
                 (e: Error) => noteCollectFailures(n.name, [{ path: '.', reason: e.message }], where),
@@ -192,8 +199,9 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         // Every reset settles, even when the start fails: none is left half done.
         const allReset = settleAll([...resets.values()]);
         allReset.catch(() => undefined);
-        await startAll(startsFor(s), signal, reporter, (n) => resets.get(n) ?? Promise.resolve());
+        await startAll([...wanted], signal, reporter, (n) => resets.get(n) ?? Promise.resolve());
         await allReset;
+        await parking;
         log.debug({ scenario: s.name, ms: Math.round(performance.now() - t) }, 'fresh nodes started');
         return undefined;
       } catch (e) {

@@ -244,7 +244,17 @@ describe('scenarioNodes', () => {
     );
     expect(nodes && [...nodes].sort()).toEqual(['phone1', 'phone2', 'phone3', 'server']);
   });
-  it('gives up (undefined: start them all) when a node name is a template', () => {
-    expect(scenarioNodes(spec([{ foreach: { items: ['a', 'b'], as: 'n', steps: [{ node: '{{ n }}', send: 'x' }] } }]))).toBeUndefined();
+  it('resolves a foreach variable over a literal list, item by item', () => {
+    const nodes = scenarioNodes(
+      spec([
+        { foreach: { items: [{ node: 'phone1', user: 'u1' }, { node: 'phone3', user: 'u3' }], as: 'p', parallel: true, steps: [{ node: '{{ p.node }}', send: '{{ p.user }}' }] } },
+        { foreach: { items: ['phone4'], as: 'n', steps: [{ node: '{{ n }}', send: 'logout' }] } },
+      ]),
+    );
+    expect(nodes && [...nodes].sort()).toEqual(['phone1', 'phone3', 'phone4']);
+  });
+  it('gives up (undefined: start them all) when a node name is any other template', () => {
+    expect(scenarioNodes(spec([{ node: '{{ vars.who }}', send: 'x' }]))).toBeUndefined();
+    expect(scenarioNodes(spec([{ foreach: { items: '{{ vars.phones }}', as: 'n', steps: [{ node: '{{ n }}', send: 'x' }] } }]))).toBeUndefined();
   });
 });

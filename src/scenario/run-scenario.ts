@@ -135,18 +135,33 @@ export function scenarioGates(spec: ScenarioSpec): Set<string> {
 export function scenarioNodes(spec: ScenarioSpec): Set<string> | undefined {
   const out = new Set<string>();
   let unknown = false;
-  const walk = (steps: Step[]) => {
+  // A name that is one variable of a foreach over a literal list (`{{ n }}`, `{{ p.node }}`)
+  // is known once per item; any other template could name any node.
+  const resolve = (name: string, bound: Record<string, unknown>): string | undefined => {
+    const m = /^\{\{\s*([a-z_]\w*)(?:\.(\w+))?\s*\}\}$/i.exec(name);
+    if (!m || !(m[1]! in bound)) return undefined;
+    const v = bound[m[1]!];
+    const field = m[2] === undefined ? v : v && typeof v === 'object' ? (v as Record<string, unknown>)[m[2]] : undefined;
+    return typeof field === 'string' && !field.includes('{{') ? field : undefined;
+  };
+  const walk = (steps: Step[], bound: Record<string, unknown>) => {
     for (const s of steps) {
+      const fe = (s as { foreach?: { items: unknown; as: string; steps: Step[] } }).foreach;
+      if (fe && Array.isArray(fe.items)) {
+        for (const item of fe.items) walk(fe.steps, { ...bound, [fe.as]: item });
+        continue;
+      }
       const refs = stepKindOf(s)?.refs?.(s);
       for (const r of refs?.nodes ?? []) {
         if (r.name === undefined) continue;
-        if (typeof r.name !== 'string' || r.name.includes('{{')) unknown = true;
-        else out.add(r.name);
+        const name = typeof r.name === 'string' && r.name.includes('{{') ? resolve(r.name, bound) : r.name;
+        if (typeof name !== 'string') unknown = true;
+        else out.add(name);
       }
-      for (const c of refs?.children ?? []) walk(c.steps as Step[]);
+      for (const c of refs?.children ?? []) walk(c.steps as Step[], bound);
     }
   };
-  walk(spec.steps);
+  walk(spec.steps, {});
   return unknown ? undefined : out;
 }
 
