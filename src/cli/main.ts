@@ -114,7 +114,7 @@ function program(setCode: (code: number) => void): Command {
     .description("replay one scenario on a kept lab (every node restarted first); results in the lab's run folder, replays/")
     .argument('<lab>', 'a kept lab (./lab ps)')
     .argument('<scenario>', 'the scenario name')
-    .action(async (lab, scenario) => setCode(await verbs.run(projectRoot, lab, scenario)));
+    .action(async (lab, scenario) => setCode(await verbs.run(projectRoot, lab, scenario, interruptSignal('stopping the replay; the lab keeps running'))));
   p.command('exec')
     .description('run a command inside a node')
     .argument('<node>', 'node name, or lab/node')

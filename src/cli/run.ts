@@ -5,14 +5,15 @@ import { TerminalReporter } from './terminal-reporter.js';
 
 /**
  * `lab run <lab> <scenario>`: replay one scenario on a kept lab (its nodes restarted
- * first); the result goes into the kept lab's run folder under replays/.
+ * first), with a capture and faults of its own; the result goes into the kept lab's run
+ * folder under replays/. Ctrl-C stops the replay (its faults out); the lab stays.
  */
-export async function run(projectRoot: string, labName: string, scenario: string): Promise<number> {
+export async function run(projectRoot: string, labName: string, scenario: string, signal: AbortSignal): Promise<number> {
   const { lab, record, close } = await openKeptLab(projectRoot, labName);
   const reporter = new TerminalReporter();
   try {
     reporter.info(`lab ${record.lab} (${record.runtime}): replaying "${scenario}" (every node restarted first)`);
-    const r = lab instanceof HeldLab ? await lab.run(scenario, undefined, reporter) : await lab.run(scenario);
+    const r = lab instanceof HeldLab ? await lab.run(scenario, signal, reporter) : await lab.run(scenario, signal);
     if (!(lab instanceof HeldLab)) {
       for (const s of r.steps.filter((x) => x.status !== 'skipped')) reporter.step({ scenario: r.name, path: s.path, description: s.description, status: s.status === 'passed' ? 'passed' : 'failed', ms: s.ms });
       reporter.scenarioEnd(r);

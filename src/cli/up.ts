@@ -56,8 +56,8 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
     // node's terminal is served where its runtime says for `lab attach`, and a control socket
     // serves lab start|stop|restart|run|ui. With --ui the page watches from the first output on.
     onStarted: hold && (stays || opts.ui)
-      ? async (nodes, runDir) => {
-          held = new HeldLab(plan, nodes, runDir, runtime.kind);
+      ? async (nodes, runDir, wire) => {
+          held = new HeldLab(plan, nodes, runDir, runtime.kind, { wire, signal });
           const terminal = runtime.terminalSocket?.bind(runtime);
           if (terminal) await Promise.all(nodes.map((n) => n.serveTerminal(terminal(runDir, n.name))));
           // Other verbs act through this process while it holds the lab, so the page sees what they do.
@@ -70,6 +70,7 @@ export async function up(projectRoot: string, file: string, opts: UpOptions, sig
           const who = `${plan.name}/${nodes[1]?.name ?? nodes[0].name}`;
           reporter.info(`lab kept running in this process. In another terminal: ./lab attach ${who}; ./lab restart ${who}; ./lab run ${plan.name} <scenario>; ./lab ps. Ctrl-C here tears it down.`);
           await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+          await held?.idle(); // a replay in flight stops with the lab: its faults out first
           await page?.close();
           control?.close();
         }

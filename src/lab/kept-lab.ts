@@ -25,8 +25,8 @@ export async function openKeptLab(projectRoot: string, lab: string): Promise<{ l
   const plan = loadTopology(record.file);
   const adopted = await driverOf(record.runtime).adopt(record);
   const t0 = performance.now();
-  const byName = new Map(adopted.map((a) => [a.node.name, a.node]));
-  const exits = new Map(adopted.map((a) => [a.node.name, a.exit]));
+  const byName = new Map(adopted.nodes.map((a) => [a.node.name, a.node]));
+  const exits = new Map(adopted.nodes.map((a) => [a.node.name, a.exit]));
   const transcripts: Transcript[] = [];
   const nodes = plan.nodes.flatMap((p) => {
     const rn = byName.get(p.name);
@@ -38,6 +38,7 @@ export async function openKeptLab(projectRoot: string, lab: string): Promise<{ l
     ln.lastExit = exits.get(p.name); // a node that already ended shows how
     return [ln];
   });
-  const held = new HeldLab(plan, nodes, record.runDir, record.runtime);
+  // A replay captures and puts faults in as the run did: its capture mode, its network.
+  const held = new HeldLab(plan, nodes, record.runDir, record.runtime, { wire: { capture: record.capture ?? 'auto', wireTarget: adopted.wireTarget?.bind(adopted) } });
   return { lab: held, record, close: () => void Promise.all(transcripts.map((t) => t.close())) };
 }

@@ -8,22 +8,25 @@ import type { LabEvent, LabInfo, LiveLab, NodeOp } from './live-lab.js';
  * The control socket of a lab held by a controller process (a kept local lab, or any lab
  * under `lab up --ui`): JSON lines, one request {id, op, ...} gets one reply {id, ok, ...};
  * after a "subscribe" request, events arrive as {event}. `lab start|stop|restart|run|ui`
- * reach the lab through it.
+ * reach the lab through it. "abort" (or the connection closing) stops the replays it started.
  */
 type Request =
   | { id: number; op: 'info' }
   | { id: number; op: 'subscribe' }
   | { id: number; op: 'write'; node: string; text: string }
   | { id: number; op: NodeOp; node: string }
-  | { id: number; op: 'run'; scenario: string };
+  | { id: number; op: 'run'; scenario: string }
+  | { id: number; op: 'abort' };
 
 export function serveControl(lab: LiveLab, path: string): Promise<Server> {
   rmSync(path, { force: true });
   const server = createServer((sock) => {
     const unsub: (() => void)[] = [];
+    // Replays this connection started: Ctrl-C in `lab run` (abort), or its going away, stops them.
+    const runs = new Set<AbortController>();
     const send = (o: unknown) => sock.writable && sock.write(JSON.stringify(o) + '\n');
     sock.on('error', () => undefined);
-    sock.on('close', () => unsub.forEach((u) => u()));
+    sock.on('close', () => (unsub.forEach((u) => u()), runs.forEach((r) => r.abort())));
     lines(sock, async (line) => {
       let req: Request;
       try {
@@ -40,7 +43,11 @@ export function serveControl(lab: LiveLab, path: string): Promise<Server> {
           return;
         } else if (req.op === 'write') await lab.write(req.node, req.text);
         else if (req.op === 'start' || req.op === 'stop' || req.op === 'restart') await lab.control(req.op, req.node);
-        else if (req.op === 'run') result = await lab.run(req.scenario);
+        else if (req.op === 'run') {
+          const ctl = new AbortController();
+          runs.add(ctl);
+          result = await lab.run(req.scenario, ctl.signal).finally(() => runs.delete(ctl));
+        } else if (req.op === 'abort') runs.forEach((r) => r.abort());
         else throw new UsageError(`unknown control request ${(req as { op: string }).op}`);
         send({ id: req.id, ok: true, result });
       } catch (e) {
@@ -140,8 +147,15 @@ export class RemoteLab implements LiveLab {
     return this.request({ op, node });
   }
 
-  run(scenario: string): Promise<ScenarioResult> {
-    return this.request({ op: 'run', scenario });
+  /** Aborting the signal asks the controller to stop the replay; the answer comes once it has (its faults out). */
+  async run(scenario: string, signal?: AbortSignal): Promise<ScenarioResult> {
+    const onAbort = () => void this.request({ op: 'abort' }).catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.request<ScenarioResult>({ op: 'run', scenario });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   close(): void {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NetlabError } from '../model/netlab-error.js';
 import type { WireSummary } from '../model/lab-results.js';
 import type { LabPlan } from '../topology/lab-plan.js';
-import type { PreparedLab, RuntimeKind } from '../runtime/runtime.js';
+import type { PreparedLab, RuntimeKind, WireTarget } from '../runtime/runtime.js';
 import { stepRequirements } from '../scenario/steps/step-registry.js';
 import type { WireCount, WireQuery } from '../scenario/steps/step-kind.js';
 import { StepError } from '../scenario/scenario-errors.js';
@@ -24,6 +24,15 @@ export type CaptureMode = 'auto' | 'on' | 'off';
 
 /** Default size cap of capture.pcap. */
 const CAPTURE_CAP_BYTES = 64 * 1024 * 1024;
+
+/** Where a lab's packets cross: a prepared lab, or a kept one its driver adopted. */
+type WireSource = Pick<PreparedLab, 'wireTarget'>;
+
+/** What a replay on a kept lab (lab run) needs for a capture and faults of its own, as its run had. */
+export interface KeptWire {
+  capture: CaptureMode;
+  wireTarget?: () => WireTarget;
+}
 
 /** What a run will do on the wire, decided before anything is created. */
 export interface WirePlan {
@@ -67,7 +76,9 @@ export function planWire(plan: LabPlan, mode: CaptureMode, runtime?: RuntimeKind
 
 /**
  * One run's wire side: the capture (started once the network exists, stopped at tear-down),
- * wire-step queries, the fault injector, and the sequence diagrams written at the end.
+ * wire-step queries, the fault injector, and the sequence diagrams written at the end. A
+ * replay on a kept lab (lab run) has one of its own, with the replay's folder as runDir and
+ * an id of its own (its fault chain is not the run's).
  */
 export class LabWire {
   private capture?: Capture;
@@ -89,7 +100,7 @@ export class LabWire {
   }
 
   /** Start tcpdump on the lab's network; its "listening" line means the capture is open. */
-  async startCapture(lab: PreparedLab, signal: AbortSignal): Promise<void> {
+  async startCapture(lab: WireSource, signal: AbortSignal): Promise<void> {
     if (!this.wirePlan.capture || !lab.wireTarget) return;
     const target = lab.wireTarget();
     this.capture = await Capture.start(findTcpdump()!, target, runFiles.capture(this.runDir), CAPTURE_CAP_BYTES, signal);
@@ -97,7 +108,7 @@ export class LabWire {
   }
 
   /** Once the nodes exist: their names for the diagrams, their namespaces for faults. */
-  nodesReady(lab: PreparedLab, nodes: FaultNode[]): void {
+  nodesReady(lab: WireSource, nodes: FaultNode[]): void {
     for (const n of nodes) this.names.set(n.address, n.name);
     if (this.wirePlan.faults && lab.wireTarget) {
       const t = lab.wireTarget();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../topology/lab-plan.js';
@@ -11,6 +12,9 @@ import { describeExit, type LabNode } from './lab-node.js';
 import type { LabReporter } from './run-lab.js';
 import { startAll } from './start-nodes.js';
 import { runFiles } from '../model/run-paths.js';
+import type { RuntimeKind } from '../runtime/runtime.js';
+import type { WireSummary } from '../model/lab-results.js';
+import { LabWire, planWire, type KeptWire, type WirePlan } from './lab-wire.js';
 
 export type { LabEvent, LabInfo, NodeInfo, NodeOp } from './live-events.js';
 
@@ -24,7 +28,14 @@ export interface LiveLab {
   subscribe(cb: (e: LabEvent) => void): () => void;
   write(node: string, text: string): Promise<void>;
   control(op: NodeOp, node: string): Promise<void>;
-  run(scenario: string): Promise<ScenarioResult>;
+  /** Replay one scenario; aborting the signal (Ctrl-C) stops it, its faults taken out. */
+  run(scenario: string, signal?: AbortSignal): Promise<ScenarioResult>;
+}
+
+/** How a kept lab replays its scenarios on the wire, and the signal that ends its holder (a replay in flight stops with it). */
+export interface HeldLabOptions {
+  wire: KeptWire;
+  signal?: AbortSignal;
 }
 
 const HISTORY_BYTES = 64 * 1024;
@@ -35,12 +46,15 @@ export class HeldLab implements LiveLab {
   private readonly history = new Map<string, string>();
   private readonly steps: LabEvent[] = [];
   private busy = false;
+  /** The replay in flight, settled: the holder waits for it (its faults out) before tearing down. */
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly plan: LabPlan,
     readonly nodes: LabNode[],
     readonly runDir: string,
-    readonly runtimeKind: string,
+    readonly runtimeKind: RuntimeKind,
+    private readonly opts: HeldLabOptions,
   ) {
     for (const n of nodes) {
       n.runtime.onOutput((stream, chunk) => {
@@ -111,21 +125,55 @@ export class HeldLab implements LiveLab {
   /**
    * Replay one scenario on the lab as it would run in `lab up`: every node is restarted
    * (server first, ready before the clients), then the steps run; the result goes into
-   * the run folder under replays/.
+   * the run folder under replays/<time>-<scenario>/, with the replay's own capture
+   * (capture.pcap, sequence.md) and fault rules, all taken out when it ends whatever
+   * happens (failure, Ctrl-C, the lab going down). A scenario whose wire steps need a
+   * capture this machine cannot make is refused before any node restarts (exit 2).
    */
   async run(scenario: string, signal: AbortSignal = new AbortController().signal, inner?: LabReporter): Promise<ScenarioResult> {
     const spec = this.plan.scenarios.find((s) => s.name === scenario);
     if (!spec) throw new UsageError(`no scenario named "${scenario}" (scenarios: ${this.plan.scenarios.map((s) => s.name).join(', ')})`);
     if (this.busy) throw new UsageError(`a scenario is already running on lab ${this.plan.name}`);
+    const plan = { ...this.plan, scenarios: [spec] };
+    const wirePlan = planWire(plan, this.opts.wire.capture, this.runtimeKind);
     this.busy = true;
+    const replay = this.replay(plan, wirePlan, this.opts.signal ? AbortSignal.any([signal, this.opts.signal]) : signal, this.reporter(inner ?? quietReporter));
+    this.current = replay.catch(() => undefined);
     try {
-      const reporter = this.reporter(inner ?? quietReporter);
+      return await replay;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Settles once no replay is in flight (its capture stopped, its faults out). */
+  idle(): Promise<unknown> {
+    return this.current;
+  }
+
+  private async replay(plan: LabPlan, wirePlan: WirePlan, signal: AbortSignal, reporter: LabReporter): Promise<ScenarioResult> {
+    const spec = plan.scenarios[0];
+    if (wirePlan.warning) reporter.info(wirePlan.warning);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const dir = join(runFiles.replays(this.runDir), `${stamp}-${spec.name.replace(/[^\w.-]+/g, '-').slice(0, 60)}`);
+    mkdirSync(dir, { recursive: true });
+    // An id of its own: its fault chain (NETLAB-<id>) is never the run's, which may still hold one.
+    const replayId = randomBytes(4).toString('hex');
+    const wire = new LabWire(plan, wirePlan, dir, replayId, this.runtimeKind);
+    const source = { wireTarget: this.opts.wire.wireTarget };
+    let r: ScenarioResult | undefined;
+    let error: Error | undefined;
+    let wireSummary: WireSummary | undefined;
+    try {
       await Promise.all(this.nodes.map((n) => n.runtime.stop()));
+      await wire.startCapture(source, signal);
       await startAll(this.nodes, signal, reporter);
+      wire.nodesReady(source, this.nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
       const byName = new Map(this.nodes.map((n) => [n.name, n]));
       const addressOf = (n: { name: string }) => byName.get(n.name)!.runtime.address;
       reporter.scenarioStart(spec.name);
-      const r = await runScenario(
+      wire.scenarioStarted(spec.name);
+      r = await runScenario(
         spec,
         {
           node: (name) => byName.get(name),
@@ -133,18 +181,26 @@ export class HeldLab implements LiveLab {
           scope: () => templateScope(this.plan, addressOf),
           progress: (e) => reporter.step(e),
           beforeStart: (name) => byName.get(name)?.beforeStart(),
+          wire: wire.hasCapture() ? (q) => wire.query(q) : undefined,
+          fault: wire.hasFaults() ? (f) => wire.fault(f) : undefined,
         },
         signal,
-      );
+      ).finally(() => wire.scenarioEnded());
       reporter.scenarioEnd(r);
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const dir = join(runFiles.replays(this.runDir), `${stamp}-${spec.name.replace(/[^\w.-]+/g, '-').slice(0, 60)}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(runFiles.results(dir), JSON.stringify({ lab: this.plan.name, scenario: spec.name, at: new Date().toISOString(), result: r }, null, 2) + '\n');
-      writeFileSync(runFiles.junit(dir), junitXml(this.plan.name, [r]));
       return r;
+    } catch (e) {
+      error = e as Error;
+      throw e;
     } finally {
-      this.busy = false;
+      // Faults out (and looked for again), the capture complete, the diagrams written.
+      wireSummary = await wire.close().catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
+      if (wireSummary.faults?.left.length) reporter.info(`fault rules left after the replay: ${wireSummary.faults.left.join('; ')}`);
+      const status = r?.status ?? (signal.aborted ? 'interrupted' : 'error');
+      writeFileSync(
+        runFiles.results(dir),
+        JSON.stringify({ lab: this.plan.name, scenario: spec.name, replayId, at: new Date().toISOString(), status, result: r, error: error && !r ? error.message : undefined, wire: wireSummary }, null, 2) + '\n',
+      );
+      writeFileSync(runFiles.junit(dir), junitXml(this.plan.name, r ? [r] : [], error && !r ? error.message : undefined));
     }
   }
 }

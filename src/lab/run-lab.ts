@@ -17,7 +17,7 @@ import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
 import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
 import { startAll } from './start-nodes.js';
-import { LabWire, planWire, type CaptureMode } from './lab-wire.js';
+import { LabWire, planWire, type CaptureMode, type KeptWire } from './lab-wire.js';
 import { nodeFiles, runFiles } from '../model/run-paths.js';
 
 export type { LabResults } from '../model/lab-results.js';
@@ -49,8 +49,11 @@ export interface RunLabOptions {
   scenarioLimitMs?: number;
   /** Packet capture: auto (when tcpdump and root are there), on (required), off. Default auto. */
   capture?: CaptureMode;
-  /** Called once every node started, before the scenarios (the live page starts watching here). */
-  onStarted?: (nodes: LabNode[], runDir: string) => Promise<void>;
+  /**
+   * Called once every node started, before the scenarios (the live page starts watching
+   * here); wire says how a replay on the held lab captures and puts faults in.
+   */
+  onStarted?: (nodes: LabNode[], runDir: string, wire: KeptWire) => Promise<void>;
   /** Called once the lab is up and its scenarios ran, when keep is set: resolves when the user is done (local runtime, or --ui). */
   holdOpen?: (nodes: LabNode[], runDir: string, runId: string) => Promise<void>;
 }
@@ -127,7 +130,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     );
     nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
     wire.nodesReady(lab, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
-    registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })) });
+    registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })), capture: opts.capture ?? 'auto' });
     throwIfAborted(signal);
 
     const chosen = opts.noScenarios ? [] : opts.scenario ? plan.scenarios.filter((s) => s.name === opts.scenario) : plan.scenarios;
@@ -141,7 +144,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       return nodes.filter((n) => n.plan.role === 'server' || !named || named.has(n.name));
     };
     await timed('start', () => startAll(isolated ? startsFor(chosen[0]) : nodes, signal, reporter));
-    if (opts.onStarted) await opts.onStarted(nodes, runDir);
+    if (opts.onStarted) await opts.onStarted(nodes, runDir, { capture: opts.capture ?? 'auto', wireTarget: lab.wireTarget?.bind(lab) });
 
     const scope = () => templateScope(plan, addressOf);
     const byName = new Map(nodes.map((n) => [n.name, n]));

@@ -14,6 +14,8 @@ export interface LabRecord {
   file?: string;
   pid: number;
   nodes: { name: string; address: string }[];
+  /** The run's capture mode (--capture on, --no-capture off, else auto): replays (lab run) follow it. */
+  capture?: 'auto' | 'on' | 'off';
 }
 
 const dirOf = projectFiles.labs;

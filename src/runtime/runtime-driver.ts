@@ -1,4 +1,4 @@
-import type { ExitInfo, Runtime, RuntimeKind, RuntimeNode } from './runtime.js';
+import type { ExitInfo, Runtime, RuntimeKind, RuntimeNode, WireTarget } from './runtime.js';
 import type { LabRecord } from './lab-registry.js';
 
 /** A node of a kept lab, as a driver found it. */
@@ -10,6 +10,13 @@ export interface KeptNode {
   where: string;
   /** The control socket of the process holding the lab (a kept local lab, any lab under --ui), when one does. */
   control?: string;
+}
+
+/** A kept lab no process holds, taken over by `lab run` or `lab ui`. */
+export interface AdoptedLab {
+  nodes: { node: RuntimeNode; exit?: ExitInfo }[];
+  /** Where its packets can be captured from the host (as PreparedLab.wireTarget), when its network is found. */
+  wireTarget?(): WireTarget;
 }
 
 /** One line of `lab ps`. */
@@ -77,8 +84,8 @@ export interface RuntimeDriver {
   exec(projectRoot: string, node: KeptNode, argv: string[]): Promise<number>;
   /** start|stop|restart a node no controller holds (one that is held goes through its controller). */
   nodeOp(node: KeptNode, op: NodeOp): Promise<void>;
-  /** The nodes of a kept lab no process holds, as runtime nodes again (lab run, lab ui take it over). */
-  adopt(record: LabRecord): Promise<{ node: RuntimeNode; exit?: ExitInfo }[]>;
+  /** The nodes of a kept lab no process holds, as runtime nodes again, and its wire target (lab run, lab ui take it over). */
+  adopt(record: LabRecord): Promise<AdoptedLab>;
   /** Tear down kept labs; says what it did through say; returns how many things it removed or asked to go. */
   remove(projectRoot: string, which: RemoveWhich, say: (line: string) => void): Promise<number>;
 }

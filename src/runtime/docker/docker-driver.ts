@@ -99,17 +99,19 @@ export const dockerDriver: RuntimeDriver = {
     if (op === 'restart') await container.restart({ t: 3 });
   },
 
-  adopt: (record) => adoptDockerLab(dockerClient(), record.lab),
+  adopt: (record) => adoptDockerLab(dockerClient(), record.runId),
 
   async remove(projectRoot, which, say) {
     let removed = 0;
     const docker = await maybeDocker();
     if (docker) {
       // --all: this user's labs of this project only; --everyone: every netlab lab on the engine.
+      // A lab by name: this user's of this project too (another checkout's lab of that name stays).
       const label = downLabel(projectRoot, which.lab, which);
-      const nets = await docker.listNetworks({ filters: JSON.stringify({ label: [label] }) });
+      const labels = which.all ? [label] : [label, `${LABEL_OWNER}=${ownerTag(projectRoot)}`];
+      const nets = await docker.listNetworks({ filters: JSON.stringify({ label: labels }) });
       const runIds = new Set(nets.map((n) => n.Labels?.[LABEL_RUN]).filter(Boolean));
-      const r = await removeByLabel(docker, label);
+      const r = await removeByLabel(docker, labels);
       // Their host firewall rules go with them (a kept lab's rule stays until lab down).
       for (const rule of await listLabRules()) if (runIds.has(rule.runId)) await deleteRule(rule.del);
       removed += r.containers + r.networks;

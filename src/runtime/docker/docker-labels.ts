@@ -14,11 +14,11 @@ export const LABEL_LEASE = 'netlab.lease';
 export const LABEL_OWNER = 'netlab.owner';
 
 /**
- * Remove every container, then every network, carrying the label (e.g. "netlab.run=ab12cd34").
- * Containers go first: a network with endpoints cannot be removed.
+ * Remove every container, then every network, carrying the label (e.g. "netlab.run=ab12cd34"),
+ * or every one of the labels. Containers go first: a network with endpoints cannot be removed.
  */
-export async function removeByLabel(docker: Docker, label: string): Promise<{ containers: number; networks: number }> {
-  const filters = JSON.stringify({ label: [label] });
+export async function removeByLabel(docker: Docker, label: string | string[]): Promise<{ containers: number; networks: number }> {
+  const filters = JSON.stringify({ label: typeof label === 'string' ? [label] : label });
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
     containers.map((c) => {

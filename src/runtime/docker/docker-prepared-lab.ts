@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { hostAddress, intToIp, type Subnet } from '../../topology/address-plan.js';
+import { hostAddress, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type PreparedLab, type RuntimeNode, type WireTarget } from '../runtime.js';
 import { DockerNode, filesTar, WORKDIR, writableLayerSize } from './docker-node.js';
@@ -177,26 +177,8 @@ export class DockerPreparedLab implements PreparedLab {
     return c;
   }
 
-  /**
-   * A Linux bridge hands frames between its ports without passing them up the bridge
-   * device (br-<id>), so a capture there sees only traffic to and from the host. The lab's
-   * packets are taken on every interface instead, filtered by the lab's subnet, and the
-   * decoder keeps each packet once: as it enters the bridge from its sender's veth (copies
-   * the host sends out are "outgoing" and left out). The host's own address is left out
-   * but for the capture's marker datagrams to the subnet's broadcast address.
-   */
   wireTarget(): WireTarget {
-    const subnet = this.setup.subnet;
-    const gw = hostAddress(subnet, 1);
-    return {
-      iface: 'any',
-      // MTU 1500: 2048 keeps every frame whole. With immediate mode a ring slot is snaplen
-      // long, so the default 256 KiB left 64 slots and bursts were dropped (3601 measured).
-      snaplen: 2048,
-      filter: `(net ${subnet.cidr} and not host ${gw}) or (src host ${gw} and udp dst port 9)`,
-      range: subnet.cidr,
-      marker: { from: hostAddress(subnet, 1), to: intToIp(subnet.base + subnet.size - 1), broadcast: true },
-    };
+    return dockerWireTarget(this.setup.subnet);
   }
 
   private loopbackShim(): string {
@@ -205,4 +187,29 @@ export class DockerPreparedLab implements PreparedLab {
     if (!r.path) throw new RuntimeError(`the loopback policy needs the socket shim: ${r.why}`);
     return (this.shimPath = r.path);
   }
+}
+
+/**
+ * Where a Docker lab's packets are captured from the host, given its network's subnet (a
+ * prepared lab knows it; a kept one reads it from its network). A Linux bridge hands frames
+ * between its ports without passing them up the bridge device (br-<id>), so a capture there
+ * sees only traffic to and from the host. The lab's packets are taken on every interface
+ * instead, filtered by the lab's subnet, and the decoder keeps each packet once: as it
+ * enters the bridge from its sender's veth (copies the host sends out are "outgoing" and
+ * left out). The host's own address is left out but for the capture's marker datagrams,
+ * which the host sends to itself on the bridge's address: they cross lo, where -Q in sees
+ * them enter (a broadcast into the bridge only ever leaves the host's interfaces, so -Q in
+ * never wrote it and every wire step waited for it in vain).
+ */
+export function dockerWireTarget(subnet: Subnet): WireTarget {
+  const gw = hostAddress(subnet, 1);
+  return {
+    iface: 'any',
+    // MTU 1500: 2048 keeps every frame whole. With immediate mode a ring slot is snaplen
+    // long, so the default 256 KiB left 64 slots and bursts were dropped (3601 measured).
+    snaplen: 2048,
+    filter: `(net ${subnet.cidr} and not host ${gw}) or (src host ${gw} and udp dst port 9)`,
+    range: subnet.cidr,
+    marker: { from: gw, to: gw },
+  };
 }
