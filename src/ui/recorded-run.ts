@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { LabResults } from '../model/lab-results.js';
 import { MARK } from '../report/transcript.js';
 import { UsageError } from '../model/netlab-error.js';
+import { join } from 'node:path';
 import type { LabEvent, LabInfo, UiSource } from './ui-source.js';
-import { nodeFiles, runFiles } from '../model/run-paths.js';
+import type { PageEvent, RunDiagram } from './page-events.js';
+import { nodeFiles, runFiles, SEQUENCE_FILE } from '../model/run-paths.js';
 
 const esc = (s: string) => s.replace(/[|>]/g, '\\$&');
 /** A transcript line: `[   1.234s] out| text` (report/transcript.ts writes the marks). */
@@ -47,12 +49,36 @@ export function recordedRun(runDir: string): UiSource {
     }
     events.push({ type: 'scenario-end', name: s.name, status: s.status, ms: s.ms, error: s.failure?.message });
   }
+  const wire = runWire(runDir, res);
+  const files = new Set(wire.type === 'wire-diagrams' ? wire.diagrams.flatMap((d) => (d.file ? [d.file] : [])) : []);
   return {
     live: false,
     info: async () => info,
     subscribe(cb) {
       events.forEach(cb);
+      cb(wire);
       return () => undefined;
     },
+    sequenceFile: (name) => (files.has(name) ? join(runDir, name) : undefined),
   };
+}
+
+/**
+ * The run's sequence diagrams, per scenario, as lab-wire.ts wrote them: sequence.md has a
+ * `## <scenario>` section per scenario, with `![..](sequence-<n>.svg)` when anything
+ * crossed the wire.
+ */
+function runWire(runDir: string, res: LabResults): PageEvent {
+  if (!res.wire?.capture) return { type: 'wire-off', why: res.wire?.note ?? 'this run has no capture' };
+  const md = join(runDir, SEQUENCE_FILE);
+  if (!existsSync(md)) return { type: 'wire-off', why: res.wire.note ?? `this run wrote no ${SEQUENCE_FILE}` };
+  const diagrams: RunDiagram[] = [];
+  for (const line of readFileSync(md, 'utf8').split('\n')) {
+    const h = /^## (.*)$/.exec(line);
+    if (h) diagrams.push({ scenario: h[1] });
+    const img = /^!\[.*\]\((sequence-\d+\.svg)\)$/.exec(line);
+    const last = diagrams.at(-1);
+    if (img && last && existsSync(join(runDir, img[1]))) last.file = img[1];
+  }
+  return { type: 'wire-diagrams', diagrams };
 }

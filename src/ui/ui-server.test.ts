@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { serveUi, type UiServer } from './ui-server.js';
 import { recordedRun } from './recorded-run.js';
 import type { LabEvent, UiSource } from './ui-source.js';
+import type { PageEvent } from './page-events.js';
 
 function pageDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-page-'));
@@ -105,10 +106,38 @@ describe('recordedRun', () => {
     const src = recordedRun(dir);
     expect(src.live).toBe(false);
     expect((await src.info()).nodes.map((n) => n.name)).toEqual(['a', 'b']);
-    const events: LabEvent[] = [];
+    const events: PageEvent[] = [];
     src.subscribe((e) => events.push(e));
-    expect(events.map((e) => e.type)).toEqual(['typed', 'output', 'scenario-start', 'step', 'scenario-end']);
+    expect(events.map((e) => e.type)).toEqual(['typed', 'output', 'scenario-start', 'step', 'scenario-end', 'wire-off']);
     expect(events[1]).toMatchObject({ node: 'a', text: 'got hi\n' });
+  });
+
+  it("gives each scenario's sequence diagram the run wrote, served under the token", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-run-'));
+    writeFileSync(
+      join(dir, 'results.json'),
+      JSON.stringify({
+        lab: 'two', runtime: 'local', status: 'passed', nodes: [],
+        scenarios: [{ name: 'one', status: 'passed', ms: 5, steps: [] }, { name: 'two', status: 'passed', ms: 5, steps: [] }],
+        wire: { capture: { file: 'capture.pcap', bytes: 100, packets: 3 }, sequence: ['sequence.md', 'sequence-1.svg'] },
+      }),
+    );
+    writeFileSync(join(dir, 'sequence.md'), '# two\n\n## one\n\n```mermaid\n```\n\n![one](sequence-1.svg)\n\n## two\n\n_nothing crossed the wire_\n');
+    writeFileSync(join(dir, 'sequence-1.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><text>HELLO</text></svg>');
+    writeFileSync(join(dir, 'secret.txt'), 'not served');
+    const src = recordedRun(dir);
+    const events: PageEvent[] = [];
+    src.subscribe((e) => events.push(e));
+    expect(events.at(-1)).toEqual({ type: 'wire-diagrams', diagrams: [{ scenario: 'one', file: 'sequence-1.svg' }, { scenario: 'two' }] });
+    server = await serveUi(src, { pageDir: pageDir(), token: 't0ken' });
+    const base = `http://127.0.0.1:${server.port}/sequence`;
+    const ok = await fetch(`${base}/sequence-1.svg?token=t0ken`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+    expect(await ok.text()).toContain('HELLO');
+    expect((await fetch(`${base}/sequence-1.svg?token=bad`)).status).toBe(403);
+    expect((await fetch(`${base}/secret.txt?token=t0ken`)).status).toBe(404);
+    expect((await fetch(`${base}/..%2Fresults.json?token=t0ken`)).status).toBe(404);
   });
 
   it('says when a folder is not a run folder', () => {

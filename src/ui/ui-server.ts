@@ -3,7 +3,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import Fastify, { type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import type { LabEvent, UiSource } from './ui-source.js';
+import type { LabInfo, UiSource } from './ui-source.js';
+import type { PageEvent } from './page-events.js';
+import { LiveWire } from './live-wire.js';
+import { runFiles } from '../model/run-paths.js';
 
 export interface UiServerOptions {
   /** Where the built page lives (dist/ui). */
@@ -23,11 +26,15 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 /** A page that reads slower than the lab prints loses output rather than the controller's memory. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 const FLUSH_MS = 40;
+/** How often a live lab's capture is read while a page watches. */
+const WIRE_MS = 1000;
 
 /**
  * The live page: the built page's files, and one WebSocket per open page carrying the
  * lab's events (batched) one way and typed lines and restarts the other. Only on
- * 127.0.0.1, and only with the token of the printed URL (anything else: 403).
+ * 127.0.0.1, and only with the token of the printed URL (anything else: 403). Of a live
+ * lab, what crosses the wire (its growing capture.pcap, read while a page is open) goes
+ * into the same batches; a finished run's sequence diagrams are served under /sequence/.
  */
 export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<UiServer> {
   const token = opts.token ?? randomBytes(18).toString('base64url');
@@ -51,8 +58,19 @@ export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<
     return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(readFileSync(file));
   });
 
+  // A finished run's sequence-<n>.svg: lab data, so under the token.
+  app.get('/sequence/:file', { preValidation: deny }, async (req, reply) => {
+    const file = source.sequenceFile?.((req.params as { file: string }).file);
+    if (!file || !existsSync(file)) return reply.code(404).send('not found');
+    return reply.type(TYPES['.svg']).header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(readFileSync(file));
+  });
+
+  // One reader of the capture for every page of a live lab; it reads only while one is open.
+  let wire: LiveWire | undefined;
+  const wireOf = (info: LabInfo) => (wire ??= new LiveWire(runFiles.capture(info.runDir), new Map(info.nodes.map((n) => [n.ip, n.name])), WIRE_MS));
+
   app.get('/ws', { websocket: true, preValidation: deny }, (socket) => {
-    let queue: LabEvent[] = [];
+    let queue: PageEvent[] = [];
     let dropped = 0;
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -63,16 +81,20 @@ export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<
       queue = [];
       dropped = 0;
     };
-    const push = (e: LabEvent) => {
+    const push = (e: PageEvent) => {
       if (socket.bufferedAmount > MAX_BUFFERED && e.type === 'output') return void dropped++;
       queue.push(e);
       timer ??= setTimeout(flush, FLUSH_MS);
     };
     let unsub = () => {};
+    let unsubWire = () => {};
+    let closed = false;
     source.info().then(
       (info) => {
+        if (closed) return;
         socket.send(JSON.stringify({ type: 'info', info, live: source.live }));
         unsub = source.subscribe(push);
+        if (source.live) unsubWire = wireOf(info).subscribe(push);
       },
       (e) => socket.close(1011, String((e as Error).message).slice(0, 100)),
     );
@@ -96,7 +118,9 @@ export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<
       );
     });
     socket.on('close', () => {
+      closed = true;
       unsub();
+      unsubWire();
       if (timer) clearTimeout(timer);
     });
   });

@@ -1,4 +1,5 @@
-import type { LabEvent, LabInfo, NodeOp } from '../lab/live-lab.js';
+import type { LabInfo, NodeOp } from '../lab/live-lab.js';
+import type { PageEvent } from './page-events.js';
 
 export type { LabEvent, LabInfo } from '../lab/live-lab.js';
 
@@ -9,7 +10,9 @@ export type { LabEvent, LabInfo } from '../lab/live-lab.js';
  */
 export interface UiSource {
   info(): Promise<LabInfo>;
-  subscribe(cb: (e: LabEvent) => void): () => void;
+  subscribe(cb: (e: PageEvent) => void): () => void;
+  /** A finished run's sequence diagram file (sequence-<n>.svg) by name: its path, if the run has it. */
+  sequenceFile?(name: string): string | undefined;
   write?(node: string, text: string): Promise<void>;
   control?(op: NodeOp, node: string): Promise<void>;
   /** Notified when the source goes away (the lab's controller ended). */

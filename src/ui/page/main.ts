@@ -3,9 +3,10 @@ import '@xterm/xterm/css/xterm.css';
 import dagre from '@dagrejs/dagre';
 import './style.css';
 
-// The wire format of /ws (see src/ui/ui-server.ts and src/lab/live-events.ts).
-import type { LabEvent, LabInfo, NodeInfo } from '../../lab/live-events.js';
-type Message = { type: 'info'; info: LabInfo; live: boolean } | { type: 'events'; events: LabEvent[] } | { type: 'reply'; op: string; node: string; ok: boolean; error?: string };
+// The wire format of /ws (see src/ui/ui-server.ts, src/lab/live-events.ts and src/ui/page-events.ts).
+import type { LabInfo, NodeInfo } from '../../lab/live-events.js';
+import type { PageEvent, RunDiagram, WireArrow } from '../page-events.js';
+type Message = { type: 'info'; info: LabInfo; live: boolean } | { type: 'events'; events: PageEvent[] } | { type: 'reply'; op: string; node: string; ok: boolean; error?: string };
 
 /** Bounds that keep the page's memory flat however long the lab prints. */
 const SCROLLBACK = 1000;
@@ -102,6 +103,11 @@ function render(info: LabInfo, isLive: boolean): void {
   $('#terminals').replaceChildren();
   $('#steps').replaceChildren();
   $('#sequence tbody').replaceChildren();
+  nodeOrder = info.nodes.map((n) => n.name);
+  wireT0 = undefined;
+  diagramsShown = '';
+  $('#wire').replaceChildren();
+  $('#wire-note').textContent = isLive ? 'waiting for the capture…' : 'this run has no sequence diagrams';
   for (const n of info.nodes) addTerminal(n);
   drawGraph(info.nodes);
 }
@@ -231,7 +237,7 @@ function stepRow(cls: string, text: string): void {
   list.scrollTop = list.scrollHeight;
 }
 
-function apply(e: LabEvent): void {
+function apply(e: PageEvent): void {
   switch (e.type) {
     case 'output': {
       const v = views.get(e.node);
@@ -254,7 +260,109 @@ function apply(e: LabEvent): void {
       return stepRow(e.step.status, `${e.step.path} ${e.step.description}${e.step.error ? `: ${e.step.error}` : ''}`);
     case 'scenario-end':
       return stepRow(`scenario ${e.status}`, `${e.status === 'passed' ? '✔ passed' : '✘ failed'} ${e.name}${e.error ? `: ${e.error}` : ''}`);
+    case 'wire':
+      return drawWire(e.events, e.total, e.packets);
+    case 'wire-off':
+      $('#wire').replaceChildren();
+      $('#wire-note').textContent = `${e.why}. The lines typed and printed are beside.`;
+      $('#wire-panel').dataset.capture = 'off';
+      return;
+    case 'wire-diagrams':
+      return void showDiagrams(e.diagrams);
   }
+}
+
+// What crossed the wire: a sequence diagram, one lifeline per node, one arrow per message.
+let nodeOrder: string[] = [];
+let wireT0: number | undefined;
+let COL = 130;
+const ROW = 22;
+const HEAD = 30;
+const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/** A live lab's newest arrows (they replace the ones drawn before), as a small sequence diagram. */
+function drawWire(arrows: WireArrow[], total: number, packets: number): void {
+  const box = $('#wire');
+  $('#wire-panel').dataset.capture = 'on';
+  $('#wire-note').textContent = total
+    ? `${total} messages from ${packets} packets${total > arrows.length ? `; the last ${arrows.length} drawn` : ''}. Solid TCP, dashed UDP, crossed: lost.`
+    : 'capture on: nothing has crossed the wire yet';
+  if (!arrows.length) return box.replaceChildren();
+  wireT0 ??= arrows[0].ts;
+  const names = nodeOrder.filter((n) => arrows.some((a) => a.from === n || a.to === n));
+  for (const a of arrows) for (const n of [a.from, a.to]) if (!names.includes(n)) names.push(n);
+  // As wide as the panel, when the nodes fit at 90px or more each.
+  COL = Math.max(90, Math.min(160, Math.floor((box.clientWidth - 4) / names.length)));
+  const x = (n: string) => COL / 2 + names.indexOf(n) * COL;
+  const width = Math.max(COL * 2, names.length * COL);
+  const height = HEAD + arrows.length * ROW + 8;
+  const root = svg('svg', { class: 'wire-seq', width, height, viewBox: `0 0 ${width} ${height}`, role: 'list', 'aria-label': 'what crossed the wire, in time order' });
+  root.append(svg('defs', {}));
+  root.firstChild!.appendChild(svg('marker', { id: 'wire-head', markerWidth: 8, markerHeight: 8, refX: 8, refY: 4, orient: 'auto' })).appendChild(svg('path', { d: 'M0,0 L8,4 L0,8 z', class: 'head' }));
+  for (const n of names) {
+    root.append(svg('line', { class: 'lifeline', x1: x(n), y1: HEAD - 6, x2: x(n), y2: height }));
+    root.append(svg('rect', { class: 'who', x: x(n) - COL / 2 + 6, y: 2, width: COL - 12, height: HEAD - 10, rx: 4 }));
+    root.append(svg('text', { class: 'who', x: x(n), y: HEAD - 13, 'text-anchor': 'middle' }, cut(n, Math.floor(COL / 8))));
+  }
+  arrows.forEach((a, i) => {
+    const y = HEAD + i * ROW + ROW - 5;
+    const [x1, x2] = [x(a.from), a.from === a.to ? x(a.from) + COL / 3 : x(a.to)];
+    const crossed = a.lost !== undefined && (a.lostCount ?? a.count) >= a.count;
+    const at = `+${(a.ts - (wireT0 ?? a.ts)).toFixed(3)}s`;
+    const g = svg('g', { class: `arrow ${a.proto}${a.lost ? ' lost' : ''}`, role: 'listitem', 'data-from': a.from, 'data-to': a.to, 'data-kind': a.kind });
+    g.append(svg('title', {}, `${at} ${a.from} → ${a.to} (${a.proto}): ${a.label}${a.lost ? ` (lost: ${a.lost})` : ''}`));
+    g.append(svg('text', { x: (x1 + x2) / 2, y: y - 4, 'text-anchor': 'middle' }, cut(`${at} ${a.label}${a.lost ? ` ✗ ${a.lost}` : ''}`, Math.max(24, Math.round((Math.abs(x2 - x1) || COL) / 6.2)))));
+    if (crossed) {
+      const xe = x1 + (x2 - x1) * 0.8;
+      g.append(svg('line', { x1, y1: y, x2: xe, y2: y }), svg('path', { class: 'cross', d: `M${xe - 5},${y - 5} L${xe + 5},${y + 5} M${xe - 5},${y + 5} L${xe + 5},${y - 5}` }));
+    } else g.append(svg('line', { x1, y1: y, x2, y2: y, 'marker-end': 'url(#wire-head)' }));
+    root.append(g);
+  });
+  const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
+  box.replaceChildren(root);
+  if (atEnd) box.scrollTop = box.scrollHeight;
+  for (const n of new Set(arrows.slice(-5).map((a) => a.from))) flash(n);
+}
+
+/** A finished run's diagrams: the SVGs it wrote, one per scenario, drawn inline (so their text can be selected). */
+let diagramsShown = '';
+async function showDiagrams(diagrams: RunDiagram[]): Promise<void> {
+  const key = JSON.stringify(diagrams);
+  if (key === diagramsShown) return;
+  diagramsShown = key;
+  $('#wire-panel').dataset.capture = 'on';
+  $('#wire-note').textContent = diagrams.length ? 'As the run wrote them (sequence-<n>.svg): solid TCP, dashed UDP, red and crossed: lost.' : 'this run has no sequence diagrams';
+  const parts = await Promise.all(
+    diagrams.map(async (d) => {
+      const sec = el('section', { class: 'diagram', 'aria-label': `what crossed the wire in ${d.scenario}` });
+      sec.append(el('h3', {}, d.scenario));
+      if (!d.file) sec.append(el('p', { class: 'muted' }, 'nothing crossed the wire'));
+      else {
+        const res = await fetch(`./sequence/${encodeURIComponent(d.file)}?token=${encodeURIComponent(token)}`);
+        const pic = res.ok ? cleanSvg(await res.text()) : undefined;
+        sec.append(pic ?? el('p', { class: 'muted' }, `${d.file}: ${res.status} ${res.statusText}`));
+      }
+      return sec;
+    }),
+  );
+  if (key === diagramsShown) $('#wire').replaceChildren(...parts);
+}
+
+/** Only drawing elements and attributes of a run's SVG go into the page: no script, no event handler, no link. */
+const SVG_TAGS = new Set(['svg', 'defs', 'marker', 'path', 'rect', 'line', 'polyline', 'text', 'tspan', 'g', 'title']);
+function cleanSvg(text: string): SVGSVGElement | undefined {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = doc.documentElement;
+  if (root.nodeName !== 'svg') return undefined;
+  const walk = (e: Element) => {
+    for (const c of [...e.children]) {
+      if (SVG_TAGS.has(c.nodeName)) walk(c);
+      else c.remove();
+    }
+    for (const a of [...e.attributes]) if (/^on|href$|^style$/i.test(a.name) || /url\((?!#)/i.test(a.value)) e.removeAttribute(a.name);
+  };
+  walk(root);
+  return document.importNode(root, true) as unknown as SVGSVGElement;
 }
 
 connect();
