@@ -43,9 +43,9 @@ const CLASS: Record<string, number> = {
   'tempid-49': 16, // the 20-byte number in decimal
   'three-line-checking': 16, // the sample's three-line layout
   'new-tempid-each-download': 16,
-  // java and java-noflush are not asserted exactly here (see JAVA below): javac runs at every node
-  // start, 6 s on a quiet machine and 36-44 s on a loaded one, so their score depends on the load
-  // (13 measured, and 5 once in CI at load). Building once per submission is the fix (issue 9 item 8).
+  // java and java-noflush are not asserted exactly (see JAVA below): compiled once now, but a JVM
+  // start per node and scenario is still the slowest of the class on a loaded machine (14.5
+  // measured with isolation, 13 and once 5 before it), so their score is only asserted above zero.
   'c-makefile': 16,
   'loopback-server': 16, // binds localhost: rebound by the loopback policy (measured 16)
   'hardcoded-client': 16, // connects to 127.0.0.1: sent to the server by the loopback policy (measured 16)
@@ -65,9 +65,9 @@ function batchOf(which: string[]): string {
   return dir;
 }
 const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
-/** The Java pair, in the real class's batch but scored above zero only (see CLASS). */
+/** The Java pair, graded in a batch of their own and scored above zero only (see CLASS). */
 const JAVA = ['java', 'java-noflush'];
-const REAL_CLASS = batchOf([...Object.keys(CLASS), ...JAVA]);
+const REAL_CLASS = batchOf(Object.keys(CLASS));
 const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
 /** The chat class (test/fixtures/submissions/chat/README.md): the score each gets today. */
@@ -121,8 +121,6 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const results = Object.fromEntries(Object.keys(CLASS).map((n) => [n, scoreOf(classOut, n)]));
     expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CLASS);
-    // The Java pair compiles, starts and logs in (more than zero), whatever the load.
-    for (const n of JAVA) expect(scoreOf(classOut, n).score, n).toBeGreaterThan(0);
     // Full marks means nothing lost, the two expiry scenarios included (clock: steps at the real timers).
     for (const [n, r] of Object.entries(results)) {
       if (CLASS[n] !== 16) continue;
@@ -134,6 +132,16 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(report('loopback-server')).toMatch(/\*\*Loopback:\*\* server bound 127\.0\.0\.1:4000/);
     expect(report('hardcoded-client')).toMatch(/phone1 sent to 127\.0\.0\.1:4000 \(TCP, connect\); the lab delivered it to the server/);
     expect(report('c-hardcoded')).toMatch(/phone1 sent to 127\.0\.0\.1:4000/);
+    expect(await leftovers('bluetrace-grading')).toBe(0);
+  }, 3_600_000);
+
+  // Alone, two at once: a JVM per node and per scenario is the slowest start of the class, so
+  // the pair does not wait behind (or slow down) the Python batch.
+  it('grades the Java pair: compiled once, started per scenario, logs in whatever the load', async () => {
+    const javaOut = mkdtempSync(join(tmpdir(), 'netlab-grade-java-'));
+    const run = await runLabCli(['grade', TOPOLOGY, '--submissions', batchOf(JAVA), '--runtime', 'docker', '--out', javaOut, '--jobs', '2']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    for (const n of JAVA) expect(scoreOf(javaOut, n).score, n).toBeGreaterThan(0);
     expect(await leftovers('bluetrace-grading')).toBe(0);
   }, 3_600_000);
 

@@ -20,7 +20,7 @@ function folder(files: string[]): string {
 describe('detectSubmission', () => {
   it('knows Python, Java, make and node submissions by their files', () => {
     expect(detectSubmission(folder(['server.py', 'client.py']))).toMatchObject({ language: 'python', server: ['python3', '-u', 'server.py'] });
-    expect(detectSubmission(folder(['Server.java', 'Client.java']))).toMatchObject({ language: 'java', build: 'javac -d . *.java', client: ['java', '-cp', '.', 'Client'] });
+    expect(detectSubmission(folder(['Server.java', 'Client.java']))).toMatchObject({ language: 'java', build: 'javac -d . *.java', client: ['java', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', '.', 'Client'] });
     expect(detectSubmission(folder(['Makefile', 'server.c']))).toMatchObject({ language: 'make', server: ['stdbuf', '-o0', '-e0', './server'] });
     expect(detectSubmission(folder(['server.js']))).toMatchObject({ language: 'node', client: undefined });
   });

@@ -20,4 +20,12 @@ describe('loopback notes', () => {
       'phone1 sent to 127.0.0.1:4000 (TCP, connect); the lab delivered it to the server at 10.77.3.10:4000',
     ]);
   });
+
+  it('reads the folders each scenario left (isolation: scenario), not only the last one', () => {
+    const after = join(run, 'nodes', 'phone3', 'files-after', 'scenario-2');
+    mkdirSync(after, { recursive: true });
+    writeFileSync(join(after, '.netlab-loopback.log'), '700 connect tcp 127.0.0.1 4000 rewritten 10.77.3.10\n');
+    mkdirSync(join(run, 'nodes', 'phone3', 'files'), { recursive: true });
+    expect(loopbackNotes(run, ['phone3'], '.netlab-loopback.log')).toEqual(['phone3 sent to 127.0.0.1:4000 (TCP, connect); the lab delivered it to the server at 10.77.3.10:4000']);
+  });
 });

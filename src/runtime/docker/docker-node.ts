@@ -115,7 +115,7 @@ export class DockerNode implements RuntimeNode {
     // a 'next-exit' wait the engine registers only after a stop that comes right behind it
     // (lab run restarts every node at once) would wait for the exit after the next start.
     const waited = this.container.wait({ condition: start ? 'next-exit' : 'not-running' } as object) as Promise<{ StatusCode: number }>;
-    if (start) await this.container.start();
+    if (start) await this.startContainer();
     this.isRunning = true;
     this.pid = undefined;
     const oomsBefore = this.oomEvents?.count(this.container.id) ?? 0;
@@ -128,6 +128,25 @@ export class DockerNode implements RuntimeNode {
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
+  }
+
+  /**
+   * Start the container; when its network holder has stopped (seen once in CI, cause not
+   * found: the holder's `sleep` had exited 1.4 s after its start), start the holder again
+   * (same address: its IP is fixed) and retry once, so one lost holder costs no scenario.
+   */
+  private async startContainer(): Promise<void> {
+    try {
+      await this.container.start();
+    } catch (e) {
+      const holder = this.netHolder;
+      if (!holder || (e as { statusCode?: number }).statusCode !== 409 || !/non running container/.test((e as Error).message)) throw e;
+      const state = await holder.inspect().then((i) => i.State, () => undefined);
+      await holder.start().catch((err: Error) => {
+        throw new RuntimeError(`node ${this.name}: its network holder had stopped (exit ${state?.ExitCode ?? '?'}${state?.Error ? `, ${state.Error}` : ''}) and did not start again: ${err.message}`, this.name);
+      });
+      await this.container.start();
+    }
   }
 
   /**
