@@ -1,6 +1,6 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeDocker, leftovers, runLabCli } from './helpers/lab-cli.js';
 import { materializeChatSubmissions, materializeSubmissions } from './helpers/submissions.js';
@@ -108,6 +108,14 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(existsSync(join(out, 'no-lockout', 'junit.xml'))).toBe(true);
     expect(readFileSync(join(out, 'summary.csv'), 'utf8')).toMatch(/^correct,0\.5,1,1,2\.5,3,3,2,1\.5,1\.5,0,16,0$/m);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('| no-lockout |');
+    // The wire evidence is kept: the run's capture, and its sequence diagrams in the report.
+    const correct = readFileSync(join(out, 'correct', 'report.md'), 'utf8');
+    const wire = /^## On the wire \(both; (runs\/[^)]+\/capture\.pcap)\)$/m.exec(correct);
+    expect(wire, 'report.md has an "On the wire" section').not.toBeNull();
+    expect(statSync(join(out, 'correct', wire![1]!)).size).toBeGreaterThan(1000);
+    expect(correct).toMatch(/phone\d-\)phone\d: .*Beacon \d{20}/);
+    // Each scenario's folder is kept apart (isolation: scenario).
+    expect(existsSync(join(out, 'correct', dirname(wire![1]!), 'nodes', 'server', 'files-after', 'scenario-1', 'credentials.txt'))).toBe(true);
     expect(await leftovers('bluetrace-grading')).toBe(0);
 
     // A second run skips what is graded.

@@ -65,7 +65,7 @@ export class Capture {
     // The cap is checked once a second: a few hundred KB over it at most.
     this.cap = setInterval(() => {
       if (this.size() > this.maxBytes) {
-        this.capped = `capture stopped at the size cap of ${Math.round(this.maxBytes / 1048576)} MiB; later traffic is not in capture.pcap`;
+        this.capped = `capture stopped at the size cap of ${this.maxBytes >= 1048576 ? `${Math.round(this.maxBytes / 1048576)} MiB` : `${Math.round(this.maxBytes / 1024)} KiB`}; later traffic is not in capture.pcap`;
         void this.stop();
       }
     }, 1000);
@@ -101,6 +101,11 @@ export class Capture {
   }
 
   private stderr = '';
+
+  /** The note left when the size cap stopped the capture, once it has. */
+  get cappedNote(): string | undefined {
+    return this.capped;
+  }
 
   size(): number {
     try {
