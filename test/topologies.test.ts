@@ -13,7 +13,10 @@ const labs = [
 /** Every shipped lab passes, on each runtime, with full points, and leaves nothing behind. */
 function suite(runtime: 'local' | 'docker') {
   const runs = mkdtempSync(join(tmpdir(), `netlab-topologies-${runtime}-`));
-  it.each(labs)('%s passes', async (file) => {
+  // Docker labs are apart (own network, own containers, faults inside their own namespaces),
+  // so two run at once (the e2e project's maxConcurrency); local labs share the host's lo.
+  const each = runtime === 'docker' ? it.concurrent.each(labs) : it.each(labs);
+  each('%s passes', async (file) => {
     const run = await runLabCli(['up', join('topologies', file), '--runtime', runtime, '--runs', runs]);
     const res = readResults(runDirOf(run));
     const failures = res.scenarios.filter((s: { status: string }) => s.status !== 'passed').map((s: { name: string; failure: unknown }) => ({ name: s.name, failure: s.failure }));

@@ -1,6 +1,7 @@
 /**
- * What the packet capture costs: five-pairs (its wire steps taken out, so both runs do the
- * same work) with capture on and off, alternating, three runs each, median wall time.
+ * What the packet capture costs: five-pairs (11 nodes) and the chat lab (a file transfer),
+ * their wire steps taken out so both runs do the same work, with capture on and off,
+ * alternating, three runs each, median wall time, on docker (when an engine answers) and local.
  * The target of issue #12 is under 10% slower with capture.
  */
 import { mkdtempSync } from 'node:fs';
@@ -23,18 +24,17 @@ function withoutWireSteps(plan: LabPlan): LabPlan {
   return { ...plan, scenarios: strip(plan.scenarios) as LabPlan['scenarios'] };
 }
 
-export default async function bench(): Promise<{ title: string; lines: string[] }> {
-  const plan = withoutWireSteps(loadTopology(join(root, 'topologies', 'five-pairs.yaml')));
+/** One lab with capture off and on, alternating, `rounds` runs each: medians and the ratio. */
+async function measure(kind: 'docker' | 'local', file: string, rounds: number): Promise<string[]> {
+  const plan = withoutWireSteps(loadTopology(join(root, 'topologies', file)));
   const ms: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const scen: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  let kind = '';
   let packets = 0;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < rounds; i++) {
     for (const mode of ['off', 'on'] as const) {
-      const { runtime } = await chooseRuntime('auto', root);
-      kind = runtime.kind;
+      const { runtime } = await chooseRuntime(kind, root);
       const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-cap-')), signal: new AbortController().signal, reporter: quiet, capture: mode });
-      if (res.status !== 'passed') throw new Error(`five-pairs (capture ${mode}) ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
+      if (res.status !== 'passed') throw new Error(`${file} on ${kind} (capture ${mode}) ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
       ms[mode].push(res.ms);
       scen[mode].push(res.phases.scenarios ?? 0);
       if (mode === 'on') packets = res.wire?.capture?.packets ?? 0;
@@ -42,12 +42,18 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   }
   const on = median(ms.on);
   const off = median(ms.off);
-  return {
-    title: `capture cost: five-pairs on ${kind}, capture on vs off (median of 3 each, alternating)`,
-    lines: [
-      `whole run: off ${(off / 1000).toFixed(2)}s, on ${(on / 1000).toFixed(2)}s, ratio ${(on / off).toFixed(2)}x (target under 1.10x)`,
-      `scenarios only: off ${(median(scen.off) / 1000).toFixed(2)}s, on ${(median(scen.on) / 1000).toFixed(2)}s, ratio ${(median(scen.on) / median(scen.off)).toFixed(2)}x`,
-      `capture.pcap held ${packets} packets`,
-    ],
-  };
+  return [
+    `${file} (${plan.nodes.length} nodes) on ${kind}: whole run off ${(off / 1000).toFixed(2)}s, on ${(on / 1000).toFixed(2)}s, ratio ${(on / off).toFixed(2)}x (target under 1.10x); ` +
+      `scenarios only ${(median(scen.on) / median(scen.off)).toFixed(2)}x; capture.pcap held ${packets} packets`,
+  ];
+}
+
+export default async function bench(): Promise<{ title: string; lines: string[] }> {
+  const kinds: ('docker' | 'local')[] = ['local'];
+  const auto = await chooseRuntime('auto', root);
+  if (auto.runtime.kind === 'docker') kinds.unshift('docker');
+  const lines: string[] = [];
+  // five-pairs: 11 nodes, many short messages; chat: a peer-to-peer file transfer, the most bytes per run.
+  for (const kind of kinds) for (const file of ['five-pairs.yaml', 'chat.yaml']) lines.push(...(await measure(kind, file, 3)));
+  return { title: 'capture cost: capture on vs off, per lab and runtime (median of 3 each, alternating)', lines };
 }

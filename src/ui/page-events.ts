@@ -1,20 +1,10 @@
 // What the page's WebSocket carries besides the lab's own events: types only, importing
-// nothing but lab/live-events.ts, so the browser page (no Node types) reads them too.
+// nothing but lab/live-events.ts and wire/wire-event.ts, so the browser page (no Node types) reads them too.
 import type { LabEvent } from '../lab/live-events.js';
+import type { WireEvent } from '../wire/wire-event.js';
 
-/** One arrow of what crossed the wire: src/wire/wire-events.ts WireEvent, as the page gets it. */
-export interface WireArrow {
-  /** Seconds since the epoch. */
-  ts: number;
-  from: string;
-  to: string;
-  proto: 'tcp' | 'udp';
-  kind: 'connect' | 'close' | 'reset' | 'message';
-  label: string;
-  count: number;
-  lost?: string;
-  lostCount?: number;
-}
+/** One arrow of what crossed the wire, as the page gets it (ts: seconds since the epoch). */
+export type WireArrow = WireEvent;
 
 /** Of a finished run: each scenario's diagram, as the run wrote it (sequence-<n>.svg), or none when nothing crossed the wire. */
 export interface RunDiagram {

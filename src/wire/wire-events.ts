@@ -2,22 +2,9 @@ import { decodeIpPacket, type IpPacket } from './ip-packet.js';
 import { decodeDatagram, streamDecodersFor } from './message-decoders.js';
 import type { Pcap } from './pcap-reader.js';
 import { tcpFlows } from './tcp-flows.js';
+import type { WireEvent } from './wire-event.js';
 
-/** One arrow of a sequence diagram: who sent what to whom, when, and whether it got there. */
-export interface WireEvent {
-  ts: number;
-  from: string;
-  to: string;
-  proto: 'tcp' | 'udp';
-  kind: 'connect' | 'close' | 'reset' | 'message';
-  label: string;
-  /** How many messages this arrow stands for (a summarised run of chunks). */
-  count: number;
-  /** Why it is known not to have arrived ("dropped by partition", "sent again"), or how many of a run. */
-  lost?: string;
-  /** Of a summarised run, how many are known lost (all of them: the arrow is crossed). */
-  lostCount?: number;
-}
+export type { WireEvent } from './wire-event.js';
 
 /** Says whether a packet was dropped by a fault the lab put in (a partition), and why. */
 export type DropOracle = (ts: number, fromIp: string, toIp: string, proto: 'tcp' | 'udp') => string | undefined;
