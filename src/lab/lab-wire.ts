@@ -67,7 +67,6 @@ export function planWire(plan: LabPlan, mode: CaptureMode, runtime?: RuntimeKind
   if (needNetem) {
     const n = netemSupport();
     if (!n.ok) throw new NetlabError(`${plan.file}: ${needNetem} needs the kernel's netem qdisc for delay/jitter: ${n.why}. Delay and jitter cannot run here; remove the step or run on a kernel with sch_netem`);
-    if (runtime === 'local') throw new NetlabError(`${plan.file}: ${needNetem}: delay and jitter need the docker runtime (the local runtime's lo is shared by every program)`);
   }
   const capture = mode !== 'off' && missing.length === 0;
   const warning = mode === 'auto' && !capture ? `capture off: it needs ${missing.join(' and ')} (--no-capture silences this)` : undefined;

@@ -111,14 +111,44 @@ export class FaultInjector {
     }
   }
 
-  /** netem on the node's eth0 (docker only: the local runtime's lo is shared by every program). */
+  /**
+   * netem on what the node sends: docker, on its eth0; local, under an htb class of lo of
+   * its own (picked by source address, as for rate), so other programs' loopback traffic is
+   * not delayed. (Not run on this project's machines: their kernel has no netem.)
+   */
   private async delay(node: string, ms: number, jitterMs: number): Promise<void> {
-    if (this.mode.kind === 'local') throw new FaultError('delay and jitter need a node of its own network namespace: use the docker runtime');
-    if (this.shaped.has(node)) throw new FaultError(`node ${node} already has a rate limit; delay and rate on one node are not combined`);
-    const argv = [...(await this.ns(node)), 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', `${ms}ms`, ...(jitterMs ? [`${jitterMs}ms`] : [])];
+    if (this.shaped.has(node)) throw new FaultError(`node ${node} already has a rate limit or delay; delay and rate on one node are not combined`);
+    const netem = ['netem', 'delay', `${ms}ms`, ...(jitterMs ? [`${jitterMs}ms`] : [])];
+    if (this.mode.kind === 'docker') {
+      const argv = [...(await this.ns(node)), 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', ...netem];
+      await run(argv);
+      this.applied.push(argv.join(' '));
+      this.shaped.add(node);
+      return;
+    }
+    const minor = await this.loClass(node, 10_000_000);
+    const argv = ['tc', 'qdisc', 'add', 'dev', 'lo', 'parent', `1:${minor}`, 'handle', `${minor}:`, ...netem];
     await run(argv);
     this.applied.push(argv.join(' '));
+  }
+
+  /** local: the shaped root of lo (once), and a class of its own for what `node` sends. */
+  private async loClass(node: string, kbit: number): Promise<string> {
+    // lo carries every program's loopback traffic: an htb root whose default (0) leaves
+    // unclassified packets alone, and one class per shaped node, picked by source address.
+    if (!this.loShaped) {
+      const cur = await run(['tc', 'qdisc', 'show', 'dev', 'lo']);
+      if (!/qdisc noqueue/.test(cur)) throw new FaultError(`lo already has a queueing discipline (${cur.trim().split('\n')[0]}): another lab shapes it; run rate and delay steps one lab at a time on the local runtime`);
+      await run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0']);
+      this.loShaped = true;
+    }
+    const minor = (this.shaped.size + 1).toString(16);
+    const argv = ['tc', 'class', 'replace', 'dev', 'lo', 'parent', '1:', 'classid', `1:${minor}`, 'htb', 'rate', `${kbit}kbit`, 'ceil', `${kbit}kbit`];
+    await run(argv);
+    await run(['tc', 'filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'src', `${this.addr(node)}/32`, 'flowid', `1:${minor}`]);
+    this.applied.push(argv.join(' '));
     this.shaped.add(node);
+    return minor;
   }
 
   private async rate(node: string, kbit: number): Promise<void> {
@@ -132,20 +162,7 @@ export class FaultInjector {
       this.shaped.add(node);
       return;
     }
-    // lo carries every program's loopback traffic: an htb root whose default (0) leaves
-    // unclassified packets alone, and one class per shaped node, picked by source address.
-    if (!this.loShaped) {
-      const cur = await run(['tc', 'qdisc', 'show', 'dev', 'lo']);
-      if (!/qdisc noqueue/.test(cur)) throw new FaultError(`lo already has a queueing discipline (${cur.trim().split('\n')[0]}): another lab shapes it; run rate steps one lab at a time on the local runtime`);
-      await run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0']);
-      this.loShaped = true;
-    }
-    const minor = (this.shaped.size + 1).toString(16);
-    const argv = ['tc', 'class', 'replace', 'dev', 'lo', 'parent', '1:', 'classid', `1:${minor}`, 'htb', 'rate', `${kbit}kbit`, 'ceil', `${kbit}kbit`];
-    await run(argv);
-    await run(['tc', 'filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'src', `${this.addr(node)}/32`, 'flowid', `1:${minor}`]);
-    this.applied.push(argv.join(' '));
-    this.shaped.add(node);
+    await this.loClass(node, kbit);
   }
 
   /** Remove every fault (rules flushed, shaping removed); the chains stay until close(). */
@@ -204,7 +221,7 @@ export class FaultInjector {
       const rules = await run([...pre, 'iptables', '-w', '-S']).catch(() => '');
       for (const line of rules.split('\n')) if (line.includes(this.chain)) left.push(`${p ?? 'host'}: ${line}`);
       const q = await run([...pre, 'tc', 'qdisc', 'show', 'dev', this.mode.kind === 'local' ? 'lo' : 'eth0']).catch(() => '');
-      if (/qdisc (tbf|htb)/.test(q) && (this.mode.kind === 'docker' || this.loShaped)) left.push(`${p ?? 'host'}: ${q.trim()}`);
+      if (/qdisc (tbf|htb|netem)/.test(q) && (this.mode.kind === 'docker' || this.loShaped)) left.push(`${p ?? 'host'}: ${q.trim()}`);
     }
     return left;
   }
