@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli } from './helpers/lab-cli.js';
 
-const labs = [
+const LABS = [
   ...readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml')),
   ...readdirSync(join(ROOT, 'topologies', 'grading')).filter((f) => f.endsWith('.yaml')).map((f) => `grading/${f}`),
 ].sort();
 
-/** Every shipped lab passes, on each runtime, with full points, and leaves nothing behind. */
+/**
+ * Every shipped lab passes, on each runtime, with full points, and leaves nothing behind.
+ * The grading labs run their reference here on the local runtime; on docker they are run by
+ * the grade tests (test/grade*.test.ts: the project's own correct submission, full marks),
+ * which is where CI's time goes.
+ */
 function suite(runtime: 'local' | 'docker') {
   const runs = mkdtempSync(join(tmpdir(), `netlab-topologies-${runtime}-`));
+  const labs = runtime === 'docker' ? LABS.filter((f) => !f.startsWith('grading/')) : LABS;
   // Docker labs are apart (own network, own containers, faults inside their own namespaces),
   // so two run at once (the e2e project's maxConcurrency); local labs share the host's lo.
   const each = runtime === 'docker' ? it.concurrent.each(labs) : it.each(labs);
@@ -29,7 +35,7 @@ function suite(runtime: 'local' | 'docker') {
 
 describe('shipped topologies', () => {
   it('all validate', async () => {
-    for (const f of labs) expect((await runLabCli(['validate', join('topologies', f)])).code, f).toBe(0);
+    for (const f of LABS) expect((await runLabCli(['validate', join('topologies', f)])).code, f).toBe(0);
   });
   it('compose.yaml at the root is five-pairs exported, kept in sync', async () => {
     const run = await runLabCli(['export', 'compose', 'topologies/five-pairs.yaml']);
