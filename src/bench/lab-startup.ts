@@ -3,6 +3,10 @@
  * node's first output and to complete tear-down, beside what the engine itself takes
  * to create, start and remove the same 11 containers in parallel through the API;
  * and the controller's peak memory for a 50-node lab (measured in a child process).
+ *
+ * The engine alone sets no limits, uploads no files, starts everything at once and collects
+ * nothing, so its ratio is only a guide with no target of its own; the start-up target is
+ * judged against the honest floor in lab-startup-honest.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -91,7 +95,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
     await timeLab(11, 'docker'); // warm-up: image and engine caches, as in a classroom's second run
     const engine = await timeEngine(docker, image.tag, 11);
     const lab = await timeLab(11, 'docker');
-    lines.push(`11 nodes, docker: lab up -> every node's first output ${(lab.firstOutput / 1000).toFixed(2)}s; engine alone ${(engine.firstOutput / 1000).toFixed(2)}s; ratio ${(lab.firstOutput / engine.firstOutput).toFixed(2)}x (target <= 1.5x)`);
+    lines.push(`11 nodes, docker: lab up -> every node's first output ${(lab.firstOutput / 1000).toFixed(2)}s; engine alone ${(engine.firstOutput / 1000).toFixed(2)}s; ratio ${(lab.firstOutput / engine.firstOutput).toFixed(2)}x (engine-only ratio, no target of its own: the start-up target is against the honest floor, \`npm run bench -- lab-startup-honest\`)`);
     lines.push(`11 nodes, docker: lab up -> tear-down complete ${(lab.total / 1000).toFixed(2)}s; engine create+start+remove ${(engine.total / 1000).toFixed(2)}s; ratio ${(lab.total / engine.total).toFixed(2)}x`);
     lines.push(`   lab phases: ${Object.entries(lab.phases).map(([k, v]) => `${k} ${v}ms`).join(', ')}`);
   }

@@ -14,11 +14,18 @@ function writeAtomic(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
+/**
+ * Where one submission's grade goes: `--out` joined with the folder's own name, after
+ * resolving, so `x/sub/..` is x and never a way out of --out.
+ */
+export function submissionOutDir(outRoot: string, submissionDir: string): { name: string; outDir: string } {
+  const name = basename(resolve(submissionDir));
+  return { name, outDir: join(outRoot, name) };
+}
+
 /** Grade one submission and write its folder: results.json (Gradescope), junit.xml, report.md, grade.json. */
 export async function gradeInto(opts: Omit<GradeOptions, 'outDir'> & { outRoot: string }): Promise<SubmissionGrade> {
-  // The folder's own name, after resolving: `x/sub/..` is x, never a way out of --out.
-  const name = basename(resolve(opts.submissionDir));
-  const outDir = join(opts.outRoot, name);
+  const { name, outDir } = submissionOutDir(opts.outRoot, opts.submissionDir);
   mkdirSync(outDir, { recursive: true });
   const g = await gradeSubmission({ ...opts, outDir });
   writeAtomic(join(outDir, 'report.md'), gradeReport(g) + wireSection(g, outDir));
