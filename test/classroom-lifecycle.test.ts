@@ -118,6 +118,10 @@ function classroom(runtime: 'local' | 'docker') {
         expect(replays()).toEqual(['failed', 'passed']);
         expect((await runLabCli(['restart', 'echoui/server'])).code).toBe(0);
         expect((await runLabCli(['run', 'echoui', 'nope'])).stderr).toMatch(/no scenario named "nope" \(scenarios: echo, fails\)/);
+        // stop, then start (not attach --restart): the node runs again and answers.
+        expect((await runLabCli(['stop', 'echoui/client1'])).code).toBe(0);
+        expect((await runLabCli(['start', 'echoui/client1'])).code).toBe(0);
+        expect((await attachAndType(['echoui/client1'], 'after start', /echo from [\d.]+: after start/)).code).toBe(0);
       }
     } finally {
       expect((await runLabCli(['down', 'echoui'])).code).toBe(0);
@@ -204,6 +208,20 @@ describe('classroom lifecycle', () => {
     const r = await runLabCli(['up', TOPOLOGY, '--runtime', 'local', '--no-scenarios']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--no-scenarios .* needs --keep/);
+  });
+  it('on local: up --scenario NAME --keep runs that scenario only, then keeps the lab for play', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-classroom-one-'));
+    const lab = startLab(['up', TOPOLOGY, '--runtime', 'local', '--keep', '--scenario', 'echo', '--runs', runs]);
+    await waitForStderr(lab, /kept running/);
+    try {
+      expect(lab.stderrSoFar()).toMatch(/passed echo/);
+      expect(lab.stderrSoFar()).not.toMatch(/▶ fails/);
+      expect((await attachAndType(['echoui/client2'], 'still here', /echo from [\d.]+: still here/)).code).toBe(0);
+    } finally {
+      expect((await runLabCli(['down', 'echoui'])).code).toBe(0);
+    }
+    expect((await lab.done).code).toBe(0);
+    expect(await leftovers('echoui')).toBe(0);
   });
   classroom('local');
   fivePairs('local');
