@@ -223,6 +223,20 @@ describe('classroom lifecycle', () => {
     expect((await lab.done).code).toBe(0);
     expect(await leftovers('echoui')).toBe(0);
   });
+  it('on local: lab run replays a scenario with clock steps, twice (each replay starts at the real time)', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-classroom-clock-'));
+    const lab = startLab(['up', 'test/fixtures/clock.yaml', '--runtime', 'local', '--keep', '--no-scenarios', '--runs', runs]);
+    await waitForStderr(lab, /kept running/);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await runLabCli(['run', 'clock', 'a clock step moves the wall clock at once, for each language, and only where asked']);
+        expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      }
+    } finally {
+      expect((await runLabCli(['down', 'clock'])).code).toBe(0);
+    }
+    expect((await lab.done).code).toBe(0);
+  });
   classroom('local');
   fivePairs('local');
   replayFaults('local');

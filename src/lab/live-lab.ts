@@ -11,6 +11,7 @@ import { junitXml } from '../report/junit-xml.js';
 import { describeExit, type LabNode } from './lab-node.js';
 import type { LabReporter } from './run-lab.js';
 import { startAll } from './start-nodes.js';
+import { clockMover } from './move-clock.js';
 import { runFiles } from '../model/run-paths.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import type { WireSummary } from '../model/lab-results.js';
@@ -166,6 +167,8 @@ export class HeldLab implements LiveLab {
     let wireSummary: WireSummary | undefined;
     try {
       await Promise.all(this.nodes.map((n) => n.runtime.stop()));
+      // A replay starts from the lab's own time, as lab up does: every moved clock back to zero.
+      for (const n of this.nodes) n.runtime.clock?.reset();
       await wire.startCapture(source, signal);
       await startAll(this.nodes, signal, reporter);
       wire.nodesReady(source, this.nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
@@ -183,6 +186,7 @@ export class HeldLab implements LiveLab {
           beforeStart: (name) => byName.get(name)?.beforeStart(),
           wire: wire.hasCapture() ? (q) => wire.query(q) : undefined,
           fault: wire.hasFaults() ? (f) => wire.fault(f) : undefined,
+          moveClock: clockMover(this.nodes),
         },
         signal,
       ).finally(() => wire.scenarioEnded());

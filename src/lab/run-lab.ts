@@ -10,13 +10,13 @@ import { RuntimeError, type CollectFailure } from '../runtime/runtime.js';
 import { notRunResult, runScenario, scenarioGates, scenarioNodes } from '../scenario/run-scenario.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 import type { LabResults, LabStatus } from '../model/lab-results.js';
-import { AbortedError, StepError } from '../scenario/scenario-errors.js';
-import type { ClockChange } from '../scenario/steps/step-kind.js';
+import { AbortedError } from '../scenario/scenario-errors.js';
 import { Transcript } from '../report/transcript.js';
 import { junitXml } from '../report/junit-xml.js';
 import { describeExit, LabNode } from './lab-node.js';
 import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
 import { startAll } from './start-nodes.js';
+import { clockMover } from './move-clock.js';
 import { LabWire, planWire, type CaptureMode, type KeptWire } from './lab-wire.js';
 import { nodeFiles, runFiles } from '../model/run-paths.js';
 
@@ -156,16 +156,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
       beforeStart: (name: string) => byName.get(name)?.beforeStart(),
       wire: wire.hasCapture() ? (q: WireQuery) => wire.query(q) : undefined,
       fault: wire.hasFaults() ? (f: FaultSpec) => wire.fault(f) : undefined,
-      moveClock: async (names: string[] | undefined, change: ClockChange) => {
-        const targets = (names ?? nodes.map((n) => n.name)).map((name) => byName.get(name)!);
-        const without = targets.filter((n) => !n.runtime.clock).map((n) => n.name);
-        if (without.length) throw new StepError(`no controllable clock on ${without.join(', ')}`);
-        for (const n of targets) {
-          if (change.reset) n.runtime.clock!.reset();
-          else n.runtime.clock!.advance(change.advanceMs);
-          log.info({ node: n.name, clockOffsetMs: n.runtime.clock!.offsetMs }, 'clock moved');
-        }
-      },
+      moveClock: clockMover(nodes, log),
     };
     // Gates that failed in this run (gate: on a step), and the scenario that failed them.
     const closed = new Map<string, ScenarioResult>();
