@@ -22,8 +22,6 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          // it.concurrent tests of one file (the shipped labs on docker) two at a time: 2 cores.
-          maxConcurrency: 2,
         },
       },
     ],

@@ -19,10 +19,10 @@ const LABS = [
 function suite(runtime: 'local' | 'docker') {
   const runs = mkdtempSync(join(tmpdir(), `netlab-topologies-${runtime}-`));
   const labs = runtime === 'docker' ? LABS.filter((f) => !f.startsWith('grading/')) : LABS;
-  // Docker labs are apart (own network, own containers, faults inside their own namespaces),
-  // so two run at once (the e2e project's maxConcurrency); local labs share the host's lo.
-  const each = runtime === 'docker' ? it.concurrent.each(labs) : it.each(labs);
-  each('%s passes', async (file) => {
+  // One at a time: run two docker labs at once (it.concurrent) and the chat lab's 10% loss
+  // once dropped nothing (0 retransmissions of 64 datagrams, rules in place in both nodes'
+  // namespaces; cause not found), so the saving is not worth a flaky suite.
+  it.each(labs)('%s passes', async (file) => {
     const run = await runLabCli(['up', join('topologies', file), '--runtime', runtime, '--runs', runs]);
     const res = readResults(runDirOf(run));
     const failures = res.scenarios.filter((s: { status: string }) => s.status !== 'passed').map((s: { name: string; failure: unknown }) => ({ name: s.name, failure: s.failure }));
