@@ -111,12 +111,15 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
     );
     Object.assign(phases, roundAll(lab.phases));
     throwIfAborted(signal);
-    await timed('capture', () => wire.startCapture(lab, signal));
+    // The capture starts while the nodes are created (nothing runs yet, so nothing is
+    // missed); both settle before anything else, so a failure tears down no half-made part.
+    const capturing = timed('capture', () => wire.startCapture(lab, signal));
+    capturing.catch(() => undefined);
     const addressOf = (n: { name: string }) => lab.addresses.get(n.name)!;
 
     // Every create settles before anything else happens: a failed one must not start
     // tear-down while others are still being created (they would be left behind).
-    await timed('create', () =>
+    const creating = timed('create', () =>
       settleAll(
         plan.nodes.map(async (n) => {
           const { command, env } = renderNode(plan, n, addressOf);
@@ -128,6 +131,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
         }),
       ),
     );
+    await settleAll<unknown>([creating, capturing]);
     nodes.sort((a, b) => plan.nodes.indexOf(a.plan) - plan.nodes.indexOf(b.plan));
     wire.nodesReady(lab, nodes.map((n) => ({ name: n.name, address: n.runtime.address, pid: n.runtime.netnsPid ? () => n.runtime.netnsPid!() : undefined })));
     registerLab(opts.projectRoot, { lab: plan.name, runId, runtime: runtime.kind, runDir, file: resolve(plan.file), pid: process.pid, nodes: nodes.map((n) => ({ name: n.name, address: n.runtime.address })), capture: opts.capture ?? 'auto' });
