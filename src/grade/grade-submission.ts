@@ -13,6 +13,9 @@ import { diagnoseServer } from './diagnose-listening.js';
 import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
 
+/** A Docker Engine API error of the engine's own (dockerode: "(HTTP code 500) server error - ..."). */
+const ENGINE_ERROR = /^\(HTTP code 5\d\d\)/;
+
 export type { SubmissionGrade } from '../model/grade-results.js';
 
 export interface GradeOptions {
@@ -98,6 +101,15 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       };
       try {
         results = await labRun(plan);
+        // The engine failing under the lab (an HTTP 5xx of its own, seen once in CI: "OCI
+        // runtime start failed: cannot start an already running container") is not the
+        // submission's doing: the lab is run once more, and the report says so.
+        if (!ctl.signal.aborted && !overTime && results.error && ENGINE_ERROR.test(results.error.message)) {
+          const first = results.error.message;
+          log?.warn({ role, error: first }, 'engine error: the lab is run again');
+          results = await labRun(plan);
+          grade.reruns = [...(grade.reruns ?? []), `${role}: the lab hit an engine error and was run again: ${first.trim()}`];
+        }
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', onAbort);

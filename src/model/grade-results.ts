@@ -20,6 +20,8 @@ export interface SubmissionGrade {
   scenarios: GradedScenario[];
   /** Said once at the top of the report: what the loopback policy rewrote (warn). */
   notes?: string[];
+  /** Labs run again because the engine failed under them (not the submission's doing), and why. */
+  reruns?: string[];
   /** Per role: the lab run folder and, when the lab itself could not run, why. */
   runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
   /** What was not taken from the submission folder (hard links, symbolic links, special files), with why. */

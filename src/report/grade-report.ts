@@ -43,6 +43,7 @@ export function gradeReport(g: SubmissionGrade): string {
   out.push(`Graded by netlab as ${g.roles.join(' and ')}${g.language ? ` (${g.language})` : ''} in ${(g.ms / 1000).toFixed(0)} s.`, '');
   if (g.unsandboxed) out.push('**Unsandboxed:** graded with `--unsafe-local`, as processes on the grading machine, without the sandbox (no limits of its own, no network of its own).', '');
   if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
+  if (g.reruns?.length) out.push('**Run again:**', '', fenced(g.reruns.join('\n')), '');
   for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
   if (g.skipped?.length) out.push('**Not copied into the sandbox:**', '', fenced(g.skipped.join('\n')), '');
   out.push('| scenario | as | points | result |', '|---|---|---|---|');

@@ -173,7 +173,11 @@ export class DockerPreparedLab implements PreparedLab {
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } } },
     });
-    await c.start();
+    await c.start().catch(async (e: Error) => {
+      // Docker 20.10 once answered a holder's first start with "cannot start an already
+      // running container" (HTTP 500): if it does run, that start did what was asked.
+      if (!/already running/.test(e.message) || !(await c.inspect().then((i) => i.State?.Running, () => false))) throw e;
+    });
     return c;
   }
 
