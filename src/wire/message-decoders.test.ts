@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFrame } from './ip-packet.js';
+import { chatPeerFrame } from './chat-peer-frame.test-helper.js';
 import { decodeDatagram, streamDecodersFor } from './message-decoders.js';
 import { readPcap, writePcap } from './pcap-reader.js';
 import { capturePackets, wireEvents } from './wire-events.js';
@@ -31,15 +31,7 @@ describe('message decoders', () => {
   it('summarises a 1 MiB peer-to-peer transfer (128 chunks of 8 KiB and their acks) into one arrow each way', () => {
     const A = '10.110.0.4';
     const B = '10.110.0.5';
-    const pkt = (src: string, dst: string, type: number, seq: number, ts: number, size: number) => {
-      const b = Buffer.alloc(size);
-      b[0] = 0xc7;
-      b[1] = 1;
-      b[2] = type;
-      b.writeUInt32BE(9, 4);
-      b.writeUInt32BE(seq, 8);
-      return { ts, data: buildFrame({ src, dst, proto: 'udp', srcPort: 6000, dstPort: 6001, payload: b }) };
-    };
+    const pkt = (src: string, dst: string, type: number, seq: number, ts: number, size: number) => chatPeerFrame(src, dst, type, 9, seq, ts, size);
     const frames = [];
     for (let i = 0; i < 128; i++) frames.push(pkt(A, B, 3, i, 10 + i / 1000, 12 + 8192), pkt(B, A, 4, i, 10.0005 + i / 1000, 16));
     const events = wireEvents(capturePackets(readPcap(writePcap(1, frames))), { names: new Map([[A, 'a'], [B, 'b']]) });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildFrame, TCP } from './ip-packet.js';
+import { chatPeerFrame } from './chat-peer-frame.test-helper.js';
 import { readPcap, writePcap } from './pcap-reader.js';
 import { capturePackets, wireEvents } from './wire-events.js';
 import { sequenceMermaid } from './sequence-mermaid.js';
@@ -83,15 +84,7 @@ describe('wire events from a capture', () => {
   it('summarises a chat transfer into one arrow each way, with resent chunks counted', () => {
     const A = '10.110.0.4';
     const B = '10.110.0.5';
-    const pkt = (src: string, dst: string, type: number, seq: number, ts: number) => {
-      const b = Buffer.alloc(16);
-      b[0] = 0xc7;
-      b[1] = 1;
-      b[2] = type;
-      b.writeUInt32BE(7, 4);
-      b.writeUInt32BE(seq, 8);
-      return { ts, data: buildFrame({ src, dst, proto: 'udp', srcPort: 6000, dstPort: 6001, payload: b }) };
-    };
+    const pkt = (src: string, dst: string, type: number, seq: number, ts: number) => chatPeerFrame(src, dst, type, 7, seq, ts);
     const frames = [];
     for (let i = 0; i < 20; i++) frames.push(pkt(A, B, 3, i, 10 + i / 100), pkt(B, A, 4, i, 10.005 + i / 100));
     frames.push(pkt(A, B, 3, 3, 11));
