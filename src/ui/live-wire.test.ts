@@ -60,4 +60,19 @@ describe('LiveWire', () => {
     unsub();
     unsub2();
   });
+
+  it('works the arrows out from the newest 4,000 packets only, and counts every packet read', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netlab-live-wire-')), 'capture.pcap');
+    const frames = Array.from({ length: 10_000 }, (_, i) => udp(1 + i / 1000, C, S, `HELLO ${i}`));
+    writeFileSync(file, pcap(frames));
+    const wire = new LiveWire(file, names, 60_000);
+    const got: PageEvent[] = [];
+    const unsub = wire.subscribe((e) => got.push(e));
+    const last = got.at(-1) as Extract<PageEvent, { type: 'wire' }>;
+    expect(last).toMatchObject({ type: 'wire', packets: 4000, seen: 10_000, total: 4000 });
+    expect(last.events).toHaveLength(300);
+    expect(last.events.at(-1)?.label).toMatch(/HELLO 9999/);
+    expect(last.events[0].label).toMatch(/HELLO 9700/);
+    unsub();
+  });
 });

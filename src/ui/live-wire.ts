@@ -8,8 +8,15 @@ import type { PageEvent, WireArrow } from './page-events.js';
 const HEADER = 24;
 /** At most this much of the file is read per tick: a burst is caught up over a few ticks. */
 const READ_CHUNK = 8 * 1024 * 1024;
-/** Packets kept to work the arrows out from; older ones fall out (their flows' later packets still show). */
-const KEEP_PACKETS = 50_000;
+/**
+ * Packets kept to work the newest arrows out from; older ones fall out (their flows' later
+ * packets still show). Working arrows out costs about 15 µs a packet (measured: 50,000
+ * TCP packets took 0.6-0.8 s, which starved the terminals streaming beside it), so the
+ * window is what 300 arrows need with room to spare, not the whole capture.
+ */
+const KEEP_PACKETS = 4_000;
+/** The wire view may take at most this share of the controller's time: a slow tick waits longer for the next. */
+const MAX_SHARE = 0.2;
 /** Arrows sent to the page: the newest. */
 const KEEP_ARROWS = 300;
 
@@ -67,6 +74,8 @@ export class PcapTail {
 export class LiveWire {
   private readonly tail: PcapTail;
   private packets: IpPacket[] = [];
+  /** Packets read in all (the window holds the newest KEEP_PACKETS of them). */
+  private seen = 0;
   private last?: PageEvent;
   private timer?: NodeJS.Timeout;
   private readonly listeners = new Set<(e: PageEvent) => void>();
@@ -82,18 +91,23 @@ export class LiveWire {
   subscribe(cb: (e: PageEvent) => void): () => void {
     this.listeners.add(cb);
     if (this.last) cb(this.last);
-    if (!this.timer) {
-      this.tick();
-      this.timer = setInterval(() => this.tick(), this.everyMs);
-      this.timer.unref();
-    }
+    if (!this.timer) this.schedule();
     return () => {
       this.listeners.delete(cb);
       if (this.listeners.size === 0 && this.timer) {
-        clearInterval(this.timer);
+        clearTimeout(this.timer);
         this.timer = undefined;
       }
     };
+  }
+
+  /** Tick now, and again after everyMs, or later when the tick was slow (at most MAX_SHARE of the time). */
+  private schedule(): void {
+    const t0 = performance.now();
+    this.tick();
+    const took = performance.now() - t0;
+    this.timer = setTimeout(() => this.schedule(), Math.max(this.everyMs, took / MAX_SHARE - took));
+    this.timer.unref();
   }
 
   /** Read what is new and tell the pages if anything changed. */
@@ -114,10 +128,11 @@ export class LiveWire {
       return off(`capture.pcap cannot be read: ${(err as Error).message}`);
     }
     if (!fresh.length && this.last?.type === 'wire') return undefined;
-    this.packets.push(...fresh);
-    if (this.packets.length > KEEP_PACKETS) this.packets = this.packets.slice(-KEEP_PACKETS);
+    this.seen += fresh.length;
+    for (const p of fresh) this.packets.push(p);
     this.packets.sort((a, b) => a.ts - b.ts);
+    if (this.packets.length > KEEP_PACKETS) this.packets = this.packets.slice(-KEEP_PACKETS);
     const all: WireArrow[] = wireEvents(this.packets, { names: this.names });
-    return { type: 'wire', events: all.slice(-KEEP_ARROWS), total: all.length, packets: this.packets.length };
+    return { type: 'wire', events: all.slice(-KEEP_ARROWS), total: all.length, packets: this.packets.length, seen: this.seen };
   }
 }

@@ -13,14 +13,19 @@ export interface RunDiagram {
 }
 
 /**
- * - `wire`: a live lab's latest arrows (the last `events.length` of `total`), replacing the
+ * - `wire`: a live lab's latest arrows (the last `events.length` of the `total` worked out
+ *   from the newest `packets` of the `seen` captured so far), replacing the
  *   ones sent before: a TCP message can span packets and a summarised run grows, so the
  *   tail is worked out again from the capture each time it grows.
  * - `wire-off`: no capture to show, and why.
  * - `wire-diagrams`: a finished run's diagrams, served under /sequence/<file>.
+ * - `skipped`: output of a node the page was not sent because it fell behind (the
+ *   WebSocket's send buffer was full): `lines` lines, `bytes` bytes, since the last
+ *   `skipped` of that node. The run's transcripts still have every byte.
  */
 export type PageEvent =
   | LabEvent
-  | { type: 'wire'; events: WireArrow[]; total: number; packets: number }
+  | { type: 'wire'; events: WireArrow[]; total: number; packets: number; seen: number }
   | { type: 'wire-off'; why: string }
-  | { type: 'wire-diagrams'; diagrams: RunDiagram[] };
+  | { type: 'wire-diagrams'; diagrams: RunDiagram[] }
+  | { type: 'skipped'; node: string; lines: number; bytes: number };

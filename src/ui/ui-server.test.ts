@@ -86,6 +86,37 @@ describe('serveUi', () => {
     expect(fake.written).toEqual(['server:hello\n']);
     ws.close();
   });
+
+  it("tells a page that fell behind how many lines of which node it was not sent, to the line", async () => {
+    const fake = fakeSource();
+    server = await serveUi(fake.source, { pageDir: pageDir(), token: 't0ken' });
+    const open = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server!.port}/ws?token=t0ken`);
+      const m = messages(ws);
+      await m.until((all) => all.some((x) => x.type === 'events'));
+      return { ws, m };
+    };
+    type Ev = { type: string; text?: string; lines?: number; node?: string };
+    const events = (m: ReturnType<typeof messages>) => m.got.flatMap((x) => (x.events ?? []) as Ev[]);
+    const lines = (m: ReturnType<typeof messages>) => events(m).filter((e) => e.type === 'output').reduce((n, e) => n + e.text!.split('\n').length - 1, 0);
+    // The slow page stops reading; a page that keeps up shows when each batch was sent
+    // (the slow page subscribed first, so its batch goes first).
+    const slow = await open();
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const quick = await open();
+    const big = 'x'.repeat(63) + '\n';
+    fake.emit({ type: 'output', node: 'server', stream: 'stdout', text: big.repeat(512 * 1024) }); // 32 MiB: more than the socket buffers and the 8 MiB cap
+    await quick.m.until(() => lines(quick.m) >= 1 + 512 * 1024);
+    for (let i = 0; i < 1000; i++) fake.emit({ type: 'output', node: 'server', stream: 'stdout', text: `after ${i}\n` });
+    await quick.m.until(() => lines(quick.m) >= 1 + 512 * 1024 + 1000);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.m.until(() => events(slow.m).some((e) => e.type === 'skipped'));
+    const skipped = events(slow.m).filter((e) => e.type === 'skipped');
+    expect(skipped).toEqual([{ type: 'skipped', node: 'server', lines: 1000, bytes: expect.any(Number) }]);
+    expect(lines(slow.m) + skipped[0].lines!).toBe(lines(quick.m));
+    slow.ws.close();
+    quick.ws.close();
+  });
 });
 
 describe('recordedRun', () => {

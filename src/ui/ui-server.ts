@@ -38,7 +38,10 @@ const WIRE_MS = 1000;
  */
 export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<UiServer> {
   const token = opts.token ?? randomBytes(18).toString('base64url');
-  const app = Fastify({ logger: false });
+  // A browser keeps its HTTP connections alive after its page is gone: closing waits for
+  // none of them (measured: `lab ui` took 110 s to end after Ctrl-C once Chromium had
+  // opened the page), the page reconnects when it is served again.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const allowed = (req: FastifyRequest) => {
     const given = Buffer.from(String((req.query as Record<string, unknown>).token ?? ''));
@@ -71,19 +74,27 @@ export async function serveUi(source: UiSource, opts: UiServerOptions): Promise<
 
   app.get('/ws', { websocket: true, preValidation: deny }, (socket) => {
     let queue: PageEvent[] = [];
-    let dropped = 0;
+    // A page that falls behind is sent no more output until the buffer drains; what it
+    // missed is counted per node and told to it (a 'skipped' before the next batch).
+    const skipped = new Map<string, { lines: number; bytes: number }>();
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       timer = undefined;
       if (socket.readyState !== socket.OPEN) return;
-      if (dropped) queue.push({ type: 'output', node: '', stream: 'stderr', text: `[netlab: ${dropped} events dropped: the page fell behind]` });
-      socket.send(JSON.stringify({ type: 'events', events: queue }));
+      const notes: PageEvent[] = [...skipped].map(([node, s]) => ({ type: 'skipped', node, ...s }));
+      skipped.clear();
+      socket.send(JSON.stringify({ type: 'events', events: notes.length ? [...notes, ...queue] : queue }));
       queue = [];
-      dropped = 0;
     };
     const push = (e: PageEvent) => {
-      if (socket.bufferedAmount > MAX_BUFFERED && e.type === 'output') return void dropped++;
-      queue.push(e);
+      if (e.type === 'output' && socket.bufferedAmount > MAX_BUFFERED) {
+        const s = skipped.get(e.node) ?? { lines: 0, bytes: 0 };
+        s.bytes += e.text.length;
+        for (let i = e.text.indexOf('\n'); i >= 0; i = e.text.indexOf('\n', i + 1)) s.lines++;
+        skipped.set(e.node, s);
+        // Say so even when nothing else comes: the note goes with the next flush.
+      }
+      else queue.push(e);
       timer ??= setTimeout(flush, FLUSH_MS);
     };
     let unsub = () => {};

@@ -67,6 +67,8 @@ function handle(m: Message): void {
 /** Rows of the sequence view waiting for the end of the batch: only the last SEQUENCE_ROWS are ever drawn. */
 let pendingRows: { node: string; kind: 'typed' | 'printed'; line: string }[] = [];
 let printedLines = 0;
+/** Lines the server did not send because the page fell behind (the transcripts have them). */
+let skippedLines = 0;
 const linesEl = $('#lines');
 
 function flushSequence(): void {
@@ -85,8 +87,9 @@ function flushSequence(): void {
   body.append(frag);
   while (body.childElementCount > SEQUENCE_ROWS) body.firstElementChild!.remove();
   talking.forEach(flash);
-  linesEl.textContent = `${printedLines} lines`;
+  linesEl.textContent = `${printedLines} lines${skippedLines ? ` (${skippedLines} not shown: the page fell behind)` : ''}`;
   linesEl.dataset.lines = String(printedLines);
+  linesEl.dataset.skipped = String(skippedLines);
 }
 
 /** A fresh picture of the lab: on every (re)connection the server replays what happened. */
@@ -97,6 +100,7 @@ function render(info: LabInfo, isLive: boolean): void {
   $('#runtime').textContent = `${info.runtime}${isLive ? '' : ' (recorded run: read only)'}`;
   setStatus(isLive ? 'live' : 'recorded run');
   printedLines = 0;
+  skippedLines = 0;
   pendingRows = [];
   for (const v of views.values()) v.term.dispose();
   views.clear();
@@ -261,7 +265,7 @@ function apply(e: PageEvent): void {
     case 'scenario-end':
       return stepRow(`scenario ${e.status}`, `${e.status === 'passed' ? '✔ passed' : '✘ failed'} ${e.name}${e.error ? `: ${e.error}` : ''}`);
     case 'wire':
-      return drawWire(e.events, e.total, e.packets);
+      return drawWire(e.events, e.total, e.packets, e.seen);
     case 'wire-off':
       $('#wire').replaceChildren();
       $('#wire-note').textContent = `${e.why}. The lines typed and printed are beside.`;
@@ -269,6 +273,15 @@ function apply(e: PageEvent): void {
       return;
     case 'wire-diagrams':
       return void showDiagrams(e.diagrams);
+    case 'skipped': {
+      skippedLines += e.lines;
+      const v = views.get(e.node);
+      if (!v) return;
+      // The line the skip cut into is not finished here: start the note on a fresh line.
+      v.partial = '';
+      v.term.write(`\r\n\x1b[2m[netlab: ${e.lines} lines (${e.bytes} bytes) not shown: this page fell behind; the run's transcript has them]\x1b[0m\r\n`);
+      return;
+    }
   }
 }
 
@@ -281,11 +294,11 @@ const HEAD = 30;
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
 /** A live lab's newest arrows (they replace the ones drawn before), as a small sequence diagram. */
-function drawWire(arrows: WireArrow[], total: number, packets: number): void {
+function drawWire(arrows: WireArrow[], total: number, packets: number, seen: number): void {
   const box = $('#wire');
   $('#wire-panel').dataset.capture = 'on';
   $('#wire-note').textContent = total
-    ? `${total} messages from ${packets} packets${total > arrows.length ? `; the last ${arrows.length} drawn` : ''}. Solid TCP, dashed UDP, crossed: lost.`
+    ? `${total} messages from ${seen > packets ? `the newest ${packets} of ${seen}` : packets} packets${total > arrows.length ? `; the last ${arrows.length} drawn` : ''}. Solid TCP, dashed UDP, crossed: lost.`
     : 'capture on: nothing has crossed the wire yet';
   if (!arrows.length) return box.replaceChildren();
   wireT0 ??= arrows[0].ts;
