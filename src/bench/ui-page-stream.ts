@@ -16,7 +16,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LINES = Number(process.env.UI_BENCH_LINES ?? 20000);
 const NODES = 11;
 
-const printer = `let i=0;const N=+process.argv[1],me=process.env.NETLAB_NODE_NAME;process.stdin.once('data',()=>{const f=()=>{let s='';for(let k=0;k<250&&i<N;k++,i++)s+=me+' line '+i+' of '+N+' the quick brown fox\\n';process.stdout.write(s,()=>{if(i<N)setImmediate(f)})};f()})`;
+// Each node also sends a datagram to the server every 25 lines (the wire panel has a busy capture to read).
+const printer = `let i=0;const N=+process.argv[1],me=process.env.NETLAB_NODE_NAME,to=process.env.TO,u=require('dgram').createSocket('udp4');process.stdin.once('data',()=>{const f=()=>{let s='';for(let k=0;k<250&&i<N;k++,i++){s+=me+' line '+i+' of '+N+' the quick brown fox\\n';if(to&&i%25===0)u.send(me+' '+i,9,to)}process.stdout.write(s,()=>{if(i<N)setImmediate(f)})};f()})`;
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!existsSync('/usr/bin/chromium')) return { title: 'live page stream: skipped', lines: ['no /usr/bin/chromium (apt-get install chromium)'] };
@@ -28,9 +29,11 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
       'name: busy-ui-bench',
       'server:',
       `  command: [node, -e, ${JSON.stringify(printer)}, "${LINES}"]`,
+      '  env: { TO: "{{ server.ip }}" }',
       'clients:',
       `  count: ${NODES - 1}`,
       `  command: [node, -e, ${JSON.stringify(printer)}, "${LINES}"]`,
+      '  env: { TO: "{{ server.ip }}" }',
       'scenarios: []',
       '',
     ].join('\n'),
@@ -75,11 +78,13 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
     await page.evaluate(() => new Promise((ok) => setTimeout(ok, 500)));
     const after = await heap();
     const rows = await page.locator('#sequence tbody tr').count();
+    const wire = await page.locator('#wire-note').textContent();
     return {
       title: `live page: ${NODES} busy nodes (local runtime) to a headless Chromium page`,
       lines: [
         `${total} lines in ${(ms / 1000).toFixed(2)}s: ${Math.round(shown / (ms / 1000))} lines/s reached the page (target 10000); ${skipped} lines (${((100 * skipped) / total).toFixed(1)}%) not sent because the page fell behind`,
         `page JS heap ${(before / 1048576).toFixed(1)} MiB before, ${(after / 1048576).toFixed(1)} MiB after; sequence rows kept ${rows}`,
+        `wire panel at the end: ${wire}`,
         `(2 shared cores; the nodes, the controller and Chromium all on them)`,
       ],
     };
