@@ -44,7 +44,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
     throw new UsageError('--runtime local has no sandbox: the submissions would run as you, on this machine; pass --unsafe-local to grade that way on purpose (trusted code, or a sandbox of your own such as a pod)');
   }
   const first = o.unsafeLocal
-    ? { runtime: runtimeOf('local', projectRoot), why: 'asked for with --unsafe-local' }
+    ? { runtime: await runtimeOf('local', projectRoot), why: 'asked for with --unsafe-local' }
     : await chooseRuntime('docker', projectRoot).catch((e: Error) => {
         throw new UsageError(`lab grade runs submissions in its sandbox, on a Docker engine, and ${e.message.replace(/; try --runtime local$/, '')}; start one, or pass --unsafe-local to grade unsandboxed as local processes`);
       });

@@ -8,7 +8,7 @@ export interface ChosenRuntime {
 }
 
 /** A fresh runtime of a kind already chosen (no engine ping): one per lab run in a batch. */
-export function runtimeOf(kind: RuntimeKind, projectRoot: string): Runtime {
+export function runtimeOf(kind: RuntimeKind, projectRoot: string): Promise<Runtime> {
   return driverOf(kind).create(projectRoot);
 }
 
@@ -17,9 +17,9 @@ export function runtimeOf(kind: RuntimeKind, projectRoot: string): Runtime {
  * returned so the user always sees which runtime was chosen and why.
  */
 export async function chooseRuntime(kind: RuntimeKind | 'auto', projectRoot: string): Promise<ChosenRuntime> {
-  if (kind === 'local') return { runtime: runtimeOf('local', projectRoot), why: 'asked for with --runtime local' };
+  if (kind === 'local') return { runtime: await runtimeOf('local', projectRoot), why: 'asked for with --runtime local' };
   const version = await pingDocker(dockerClient());
-  if (version) return { runtime: runtimeOf('docker', projectRoot), why: `Docker engine ${version} answered` };
+  if (version) return { runtime: await runtimeOf('docker', projectRoot), why: `Docker engine ${version} answered` };
   if (kind === 'docker') throw new RuntimeError('no Docker engine answered (is dockerd running? DOCKER_HOST?); try --runtime local');
-  return { runtime: runtimeOf('local', projectRoot), why: 'no Docker engine answered; each node is a local process on its own 127.x address' };
+  return { runtime: await runtimeOf('local', projectRoot), why: 'no Docker engine answered; each node is a local process on its own 127.x address' };
 }

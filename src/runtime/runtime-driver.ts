@@ -70,8 +70,8 @@ export interface RemoveWhich {
  */
 export interface RuntimeDriver {
   readonly kind: RuntimeKind;
-  /** A fresh runtime, for one lab run. */
-  create(projectRoot: string): Runtime;
+  /** A fresh runtime, for one lab run (its module is loaded then: verbs on kept labs do not pay for it). */
+  create(projectRoot: string): Promise<Runtime>;
   /** Every node of every running lab of this runtime. */
   listNodes(projectRoot: string): Promise<NodeRow[]>;
   /** Nodes of running labs by name, of one lab when it is given. */

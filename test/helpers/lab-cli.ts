@@ -29,6 +29,16 @@ export function runLabCli(args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /**
+ * Node arguments that make a ./lab child append the URL of every module it resolves to
+ * file, one a line (a loader hook registered before the CLI starts): what a verb loads.
+ */
+export function loadedModulesArgs(file: string): string[] {
+  const loader = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(file)}, r.url + '\\n'); return r; }`;
+  const hook = `import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(loader))});`;
+  return ['--import', `data:text/javascript,${encodeURIComponent(hook)}`];
+}
+
+/**
  * Node arguments that make a ./lab child write its peak resident memory (KiB, from
  * process.resourceUsage().maxRSS) to file as it exits: a memory bound a test can assert
  * without any clock.

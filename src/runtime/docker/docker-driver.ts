@@ -1,13 +1,29 @@
 import type { Duplex } from 'node:stream';
-import { dockerClient, maybeDocker } from './docker-client.js';
-import { DockerRuntime } from './docker-runtime.js';
-import { adoptDockerLab } from './docker-kept-lab.js';
+import { engineEndpoint, engineGet, type ContainerSummary } from './engine-get.js';
 import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { deleteRule, listLabRules } from './host-firewall.js';
 import { ownerTag } from '../run-lease.js';
 import { heldBy, listLabs, unregisterLab } from '../lab-registry.js';
 import { RuntimeError } from '../runtime.js';
 import type { AttachedTerminal, KeptNode, RemoveWhich, RuntimeDriver } from '../runtime-driver.js';
+
+// dockerode and the runtime are loaded by the verbs that act (lab ps and the finding of
+// nodes read the engine over plain HTTP): see engine-get.ts.
+const client = () => import('./docker-client.js');
+
+/** Docker, if an engine answers. */
+async function maybeDocker() {
+  return (await client()).maybeDocker();
+}
+
+/** The lab's containers (all states) with these labels; [] when no engine answers. */
+async function listContainers(labels: string[]): Promise<ContainerSummary[]> {
+  const q = `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: labels }))}`;
+  const at = engineEndpoint();
+  if (at) return (await engineGet<ContainerSummary[]>(at, q)) ?? [];
+  const docker = await maybeDocker();
+  return docker ? ((await docker.listContainers({ all: true, filters: JSON.stringify({ label: labels }) })) as ContainerSummary[]) : [];
+}
 
 /** The engine, or an error saying it went away between finding the node and acting on it. */
 async function engine() {
@@ -24,12 +40,13 @@ async function engine() {
 export const dockerDriver: RuntimeDriver = {
   kind: 'docker',
 
-  create: (projectRoot) => new DockerRuntime(dockerClient(), projectRoot),
+  async create(projectRoot) {
+    const [{ DockerRuntime }, { dockerClient }] = await Promise.all([import('./docker-runtime.js'), client()]);
+    return new DockerRuntime(dockerClient(), projectRoot);
+  },
 
   async listNodes() {
-    const docker = await maybeDocker();
-    if (!docker) return [];
-    return (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LAB] }) }))
+    return (await listContainers([LABEL_LAB]))
       .filter((c) => !c.Labels[LABEL_HOLDS])
       .map((c) => {
         const nets = Object.values(c.NetworkSettings?.Networks ?? {});
@@ -39,11 +56,9 @@ export const dockerDriver: RuntimeDriver = {
   },
 
   async findNodes(projectRoot, node, lab) {
-    const docker = await maybeDocker();
-    if (!docker) return [];
     const labels = [`${LABEL_NODE}=${node}`, ...(lab ? [`${LABEL_LAB}=${lab}`] : [])];
     const records = listLabs(projectRoot);
-    return (await docker.listContainers({ all: true, filters: JSON.stringify({ label: labels }) })).map((c): KeptNode => {
+    return (await listContainers(labels)).map((c): KeptNode => {
       const held = records.find((r) => r.lab === c.Labels[LABEL_LAB] && r.runtime === 'docker' && heldBy(r));
       return { runtime: 'docker', lab: c.Labels[LABEL_LAB], node, where: c.Id, control: held && heldBy(held) };
     });
@@ -99,7 +114,10 @@ export const dockerDriver: RuntimeDriver = {
     if (op === 'restart') await container.restart({ t: 3 });
   },
 
-  adopt: (record) => adoptDockerLab(dockerClient(), record.runId),
+  async adopt(record) {
+    const [{ adoptDockerLab }, { dockerClient }] = await Promise.all([import('./docker-kept-lab.js'), client()]);
+    return adoptDockerLab(dockerClient(), record.runId);
+  },
 
   async remove(projectRoot, which, say) {
     let removed = 0;

@@ -6,7 +6,6 @@ import { nodeFiles, runFiles } from '../../model/run-paths.js';
 import { listLabs } from '../lab-registry.js';
 import { RuntimeError } from '../runtime.js';
 import type { AttachedTerminal, KeptNode, LabController, RuntimeDriver } from '../runtime-driver.js';
-import { LocalRuntime } from './local-runtime.js';
 
 /**
  * Kept local labs: their nodes are children of the `lab up` process that holds them, found
@@ -16,7 +15,11 @@ import { LocalRuntime } from './local-runtime.js';
 export const localDriver: RuntimeDriver = {
   kind: 'local',
 
-  create: (projectRoot) => new LocalRuntime(projectRoot, join(projectRoot, 'dist')),
+  // Loaded when a lab is built, not for lab ps or attach.
+  async create(projectRoot) {
+    const { LocalRuntime } = await import('./local-runtime.js');
+    return new LocalRuntime(projectRoot, join(projectRoot, 'dist'));
+  },
 
   async listNodes(projectRoot) {
     return listLabs(projectRoot)
