@@ -45,6 +45,21 @@ describe('matching cannot freeze the controller', () => {
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
   });
 
+  it('a match waiting for a worker ends at its own deadline, while the busy worker is still stuck', async () => {
+    const one = new MatchPool(1);
+    const ctl = new AbortController();
+    let stuckEnded = false;
+    const stuck = one.exec(toPattern('^(?=a)(a|aa)*b'), 'a'.repeat(60), 600_000, ctl.signal).finally(() => (stuckEnded = true));
+    const queued = await one.exec(toPattern('(?=b)b'), 'ab', 100).catch((x) => x);
+    expect(queued).toBeInstanceOf(MatchDeadlineError);
+    expect(stuckEnded).toBe(false); // it did not wait for the worker to come free
+    ctl.abort();
+    await expect(stuck).rejects.toBeInstanceOf(AbortedError);
+    // The pool goes on: the next match gets a fresh worker.
+    await expect(one.exec(toPattern('(?=b)b'), 'ab', 10_000)).resolves.toMatchObject({ index: 1 });
+    await one.close();
+  });
+
   it('keeps a capped ring per node and counts what fell out, never holding the whole flood', () => {
     const out = new NodeOutput('flood', { ring: 64 * 1024 });
     const chunk = Buffer.alloc(16 * 1024, 'x');

@@ -42,7 +42,7 @@ interface Slot {
  */
 export class MatchPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: { job: Job; deadline: number; signal?: AbortSignal; onAbort?: () => void }[] = [];
+  private readonly queue: { job: Job; deadline: number; signal?: AbortSignal; onAbort?: () => void; timer?: NodeJS.Timeout }[] = [];
   private nextId = 1;
   private readonly code: string;
   /** Workers ended because a match overran (for tests and benches). */
@@ -59,12 +59,23 @@ export class MatchPool {
       const job: Job = { id: this.nextId++, pattern, text, resolve, reject };
       const deadline = Date.now() + ms;
       const entry: (typeof this.queue)[number] = { job, deadline, signal };
-      entry.onAbort = () => {
+      const dequeue = () => {
         const i = this.queue.indexOf(entry);
         if (i >= 0) this.queue.splice(i, 1);
+        clearTimeout(entry.timer);
+        if (entry.onAbort) signal?.removeEventListener('abort', entry.onAbort);
+      };
+      entry.onAbort = () => {
+        dequeue();
         reject(new AbortedError());
       };
       signal?.addEventListener('abort', entry.onAbort, { once: true });
+      // A match waiting for a worker (all busy, maybe each with a stuck match) still ends at
+      // its own deadline: the step that asked does not wait on someone else's pattern.
+      entry.timer = setTimeout(() => {
+        dequeue();
+        reject(new MatchDeadlineError(pattern.shown, ms));
+      }, ms);
       this.queue.push(entry);
       this.pump();
     });
@@ -84,6 +95,7 @@ export class MatchPool {
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
       this.queue.shift();
+      clearTimeout(next.timer);
       if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
       if (next.deadline <= Date.now()) {
         next.job.reject(new MatchDeadlineError(next.job.pattern.shown, 0));
