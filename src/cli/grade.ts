@@ -77,7 +77,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
 }
 
 function printGrade(g: SubmissionGrade, dir: string): void {
-  process.stderr.write(`\n${g.submission}: ${g.score} / ${g.max} (${g.roles.join(', ')})\n`);
+  process.stderr.write(`\n${visible(g.submission)}: ${g.score} / ${g.max} (${g.roles.join(', ')})\n`);
   for (const s of g.scenarios) process.stderr.write(`  ${s.status === 'passed' ? '✓' : '✗'} ${g.roles.length > 1 ? `${s.role}: ` : ''}${s.name}  ${s.points}/${s.maxPoints}${s.failure ? `  (${visible(s.failure.message.slice(0, 120))})` : ''}\n`);
   process.stderr.write(`report: ${join(dir, 'report.md')}\n`);
 }

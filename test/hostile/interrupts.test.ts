@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { loadTopology } from '../../src/topology/load-topology.js';
 import { runScenario } from '../../src/scenario/run-scenario.js';
 import { AbortedError } from '../../src/scenario/scenario-errors.js';
 import { FakeRuntime } from './fake-runtime.js';
+import { ROOT, startLab, waitForStderr } from '../helpers/lab-cli.js';
 
 // Issue 16, findings 4, 5 and 10: Ctrl-C at every phase, creates awaited, interrupted scenarios recorded.
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -78,5 +79,23 @@ describe('a failed create', () => {
     const res = await run(topology(TWO), rt, ctl.signal);
     expect(res.status).toBe('error');
     expect(rt.events.indexOf('destroy')).toBeGreaterThan(rt.events.indexOf('created client2'));
+  });
+});
+
+describe('Ctrl-C in the middle of lab grade', () => {
+  it('exits 130 with the grade written (the scenario interrupted), no internal error', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'netlab-hostile-grade-int-'));
+    const fx = (f: string) => join(ROOT, 'test/fixtures/hostile', f);
+    // --unsafe-local: the submission is the project's own fixture (a server that never answers).
+    const g = startLab(['grade', fx('grading-waits.yaml'), '--submission', fx('waits-submission'), '--unsafe-local', '--out', out]);
+    await waitForStderr(g, /✓ 1 +server: expect \/listening\//, 120_000);
+    g.child.kill('SIGINT');
+    const done = await g.done;
+    expect(done.code, done.stderr.slice(-1500)).toBe(130);
+    expect(done.stderr).not.toMatch(/internal error|\n\s+at /);
+    const grade = JSON.parse(readFileSync(join(out, 'waits-submission', 'grade.json'), 'utf8'));
+    expect(grade).toMatchObject({ score: 0, max: 2, scenarios: [{ name: 'answers', failure: { message: expect.stringMatching(/interrupted/) } }] });
+    expect(existsSync(join(out, 'waits-submission', 'report.md'))).toBe(true);
+    expect(readFileSync(join(out, 'waits-submission', 'report.md'), 'utf8')).toMatch(/interrupted/);
   });
 });

@@ -11,6 +11,7 @@ import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
 import { loadTopology } from '../../src/topology/load-topology.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { downLabel } from '../../src/runtime/docker/docker-driver.js';
+import { listLabRules } from '../../src/runtime/docker/host-firewall.js';
 
 // Issue 16, findings 5 and 11: nothing of a run outlives it, and tear-down problems never lose results.
 const fixture = (f: string) => join(ROOT, 'test/fixtures/hostile', f);
@@ -76,18 +77,39 @@ describeDocker('docker runtime', () => {
     // Finding 10: the engine's log of a node is capped too.
     expect((await docker.getContainer(mine[0].Id).inspect()).HostConfig.LogConfig?.Config).toMatchObject({ 'max-size': '8m' });
     const run = mine[0].Labels['netlab.run'];
+    const rulesOf = async (r: string) => (await listLabRules()).filter((x) => x.runId === r).length;
+    expect(await rulesOf(run), "the lab's host firewall rule").toBe(1);
     lab.child.kill('SIGKILL');
     await lab.done;
     expect(await leftovers({ run })).toBe(2); // the container and the network stay behind
+    expect(await rulesOf(run), 'and its firewall rule').toBe(1);
     // The next lab up reuses the fixed subnet: possible only once the dead run is reaped.
     const next = startLab(['up', fixture('waits.yaml'), '--runtime', 'docker', '--runs', runs]);
     await waitForStderr(next, /✓ .*expect \/waiting\//, 240_000);
     expect(next.stderrSoFar()).toMatch(new RegExp(`reaped run ${run}`));
     expect(await leftovers({ run })).toBe(0);
+    expect(await rulesOf(run), 'the reaper removed the dead run\'s rule').toBe(0);
+    const nextRun = (await docker.listContainers({ all: true, filters })).find((c) => c.Labels['netlab.lease'].split(':')[1] === String(next.child.pid))!.Labels['netlab.run'];
+    expect(await rulesOf(nextRun)).toBe(1);
     next.child.kill('SIGINT');
     const done = await next.done;
     expect(done.code).toBe(130);
     expect(readResults(runDirOf(done)).status).toBe('interrupted');
+    expect(await rulesOf(nextRun), 'Ctrl-C removed the rule with the lab').toBe(0);
+  });
+
+  it("a kept lab's host firewall rule stays while it runs and goes with lab down", async () => {
+    const up = await runLabCli(['up', join(ROOT, 'test/fixtures/echo-classroom.yaml'), '--runtime', 'docker', '--keep', '--no-scenarios', '--runs', runs]);
+    expect(up.code, up.stderr.slice(-1000)).toBe(0);
+    const run = readResults(runDirOf(up)).runId as string;
+    try {
+      expect((await listLabRules()).filter((x) => x.runId === run)).toHaveLength(1);
+    } finally {
+      const down = await runLabCli(['down', 'echoui']);
+      expect(down.code, down.stderr).toBe(0);
+    }
+    expect((await listLabRules()).filter((x) => x.runId === run)).toHaveLength(0);
+    expect(await leftovers({ run })).toBe(0);
   });
 
   // Read-only on purpose: really running `lab down --all` here would also remove the labs of

@@ -30,6 +30,19 @@ describe('a node printing 640 MiB', () => {
   }, 280_000);
 });
 
+describe("the grader's terminal", () => {
+  it("shows a program's escape sequences escaped: nothing clears the screen or writes the clipboard", async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-escapes-'));
+    const run = await runLabCli(['up', join(ROOT, 'test/fixtures/hostile/escapes.yaml'), '--runtime', 'local', '--runs', runs]);
+    expect(run.code).toBe(1); // the second step fails, and shows the node's last output
+    expect(run.stderr).toContain('last output of server');
+    expect(run.stderr).toContain('ready\\x1b[2J\\x1b]52;c;aGk=\\x07\\x1b[31mred');
+    // NO_COLOR is set for the CLI here: any control character left is the program's.
+    // eslint-disable-next-line no-control-regex -- the very characters a terminal must not get
+    expect(run.stderr + run.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
+
 describe('reports cannot be forged', () => {
   const forged = 'x\n```\n# forged: 16 / 16 <script>alert(1)</script>\n\x1b[2J\x1b]52;c;aGk=\x07 ```` end';
   const grade: SubmissionGrade = {
