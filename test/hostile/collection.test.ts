@@ -26,6 +26,24 @@ describeDocker('collection from a container', () => {
   });
 });
 
+describeDocker('collection over its cap', () => {
+  it('collects what fits in 256 MiB and lists the rest with the reason; the run still passes', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-collect-cap-'));
+    const run = await runLabCli(['up', join(ROOT, 'test/fixtures/hostile/collect-cap.yaml'), '--runtime', 'docker', '--runs', runs]);
+    expect(run.code, run.stderr.slice(-1500)).toBe(0);
+    const dir = runDirOf(run);
+    const files = join(dir, 'nodes', 'server', 'files');
+    const failures: { path: string; reason: string }[] = readResults(dir).nodes[0].collectFailures;
+    const big = ['a.bin', 'b.bin', 'c.bin'];
+    const kept = big.filter((f) => existsSync(join(files, f)) && statSync(join(files, f)).size === 100 * 1024 * 1024);
+    expect(kept).toHaveLength(2); // 200 MiB fit; the third would pass 256 MiB
+    expect(failures).toEqual([{ path: big.find((f) => !kept.includes(f)), reason: expect.stringMatching(/over the collection cap of 268435456 bytes/) }]);
+    expect(readFileSync(join(files, 'small.txt'), 'utf8')).toBe('small\n');
+    expect(run.stderr).toMatch(/server: 1 files not collected/);
+    expect(await leftovers('collect-cap')).toBe(0);
+  });
+});
+
 // Issue 16, finding 7: a 1 GB sparse file is neither held in memory nor written out in full.
 describe('a 1 GB sparse file', () => {
   for (const runtime of ['docker', 'local'] as const) {
