@@ -62,6 +62,15 @@ function suite(runtime: 'local' | 'docker') {
     expect(res.wire.capture.file).toBe('capture.pcap');
     const seq = readFileSync(join(dir, 'sequence.md'), 'utf8');
     expect(seq).toMatch(/sender--xreceiver: .*UDP datagrams ×200 .*dropped by partition/);
+    // Each datagram the 10% loss dropped was logged by the kernel (NFLOG) and is marked lost
+    // in the diagram: exactly as many as the receiver did not get.
+    const lost = 1000 - got[1];
+    expect(res.wire.faults.dropped).toBe(lost);
+    expect(seq).toContain(`UDP datagrams ×1020 `);
+    expect(seq).toMatch(new RegExp(`UDP datagrams ×1020 over [\\d.]+s ✗ ${lost} of 1020: dropped by loss 10%`));
+    const droppedPcap = packetsOf(readPcap(readFileSync(join(dir, runtime === 'docker' ? 'dropped-receiver.pcap' : 'dropped.pcap'))));
+    expect(droppedPcap).toHaveLength(lost);
+    expect(droppedPcap.every((p) => p.src === ip.sender && p.dst === ip.receiver && /^d\d+ $/.test(p.payload.toString()))).toBe(true);
     expect(res.wire.faults.applied.length).toBeGreaterThanOrEqual(4);
     expect(res.wire.faults.left).toEqual([]);
     expect(hostRules(res.runId)).toEqual([]);

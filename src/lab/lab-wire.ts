@@ -111,7 +111,8 @@ export class LabWire {
     for (const n of nodes) this.names.set(n.address, n.name);
     if (this.wirePlan.faults && lab.wireTarget) {
       const t = lab.wireTarget();
-      this.faults = new FaultInjector(this.runId, nodes, this.kind === 'docker' ? { kind: 'docker' } : { kind: 'local', range: t.range });
+      const tcpdump = findTcpdump();
+      this.faults = new FaultInjector(this.runId, nodes, this.kind === 'docker' ? { kind: 'docker' } : { kind: 'local', range: t.range }, tcpdump && this.wirePlan.capture ? { dir: this.runDir, tcpdump } : undefined);
     }
   }
 
@@ -158,7 +159,7 @@ export class LabWire {
     if (this.faults) {
       await this.faults.close().catch(() => undefined);
       const left = await this.faults.leftovers().catch((e: Error) => [`could not check: ${e.message}`]);
-      this.summary.faults = { applied: this.faults.applied, left };
+      this.summary.faults = { applied: this.faults.applied, left, ...(this.faults.drops.length ? { dropped: this.faults.drops.length } : {}), ...(this.faults.dropLogNote ? { dropLogNote: this.faults.dropLogNote } : {}) };
     }
     if (this.capture) {
       const s = await this.capture.stop();

@@ -59,6 +59,10 @@ export interface WireSummary {
   note?: string;
   /** runs/<run>/sequence.md (Mermaid) and the SVGs beside it. */
   sequence?: string[];
-  /** Every fault command run, and any rule of ours found still in place after tear-down (should be none). */
-  faults?: { applied: string[]; left: string[] };
+  /**
+   * Every fault command run, and any rule of ours found still in place after tear-down
+   * (should be none); `dropped`: the packets random-loss rules dropped, each logged by the
+   * kernel (`dropped-<node>.pcap`, local `dropped.pcap`); `dropLogNote` when they could not be.
+   */
+  faults?: { applied: string[]; left: string[]; dropped?: number; dropLogNote?: string };
 }

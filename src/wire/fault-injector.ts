@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { dropRules, type DropRule, type FaultSpec } from './fault-spec.js';
 import type { DropOracle } from './wire-events.js';
+import { DropLog, dropMatcher, readDropLog, type DroppedPacket } from './drop-log.js';
+import type { IpPacket } from './ip-packet.js';
 
 /** What the injector needs to know about a node: its address, and on Docker the pid whose network namespace it enters. */
 export interface FaultNode {
@@ -55,13 +58,30 @@ export class FaultInjector {
   /** Drop rules in force, with when they began and ended: the diagram marks what a partition dropped. */
   private history: { rule: DropRule; from: number; to?: number }[] = [];
   readonly applied: string[] = [];
+  /** Random-loss rules log what they drop (NFLOG) before dropping it: a chain per rule, per namespace. */
+  private logChains = new Map<string, string[]>();
+  private dropLogs = new Map<string, DropLog>();
+  private readonly group: number;
+  /** Packets the random-loss rules dropped, read at close(); and why the log is missing, if it is. */
+  drops: DroppedPacket[] = [];
+  dropLogNote?: string;
+  private matchDrop?: (p: IpPacket) => string | undefined;
 
+  /**
+   * dropLog: where each namespace's log of randomly dropped packets goes (the run folder,
+   * `dropped-<node>.pcap`, or `dropped.pcap` on the host) and the tcpdump that writes it;
+   * without it random drops are not told apart from delivered packets in the diagrams.
+   */
   constructor(
     runId: string,
     nodes: FaultNode[],
     private readonly mode: FaultMode,
+    private readonly dropLog?: { dir: string; tcpdump: string },
   ) {
     this.chain = `NETLAB-${runId.slice(0, 8)}`;
+    // An NFLOG group of the run's own (groups are per network namespace; on the host's lo
+    // another local lab may use one, so it comes from the run id).
+    this.group = 1 + (parseInt(runId.slice(0, 6), 16) % 60_000 || 0);
     this.comment = `netlab run ${runId}`;
     this.nodes = new Map(nodes.map((n) => [n.name, n]));
     this.byAddress = new Map(nodes.map((n) => [n.address, n.name]));
@@ -104,11 +124,40 @@ export class FaultInjector {
       else if (this.mode.kind === 'local') match.push('-s', this.mode.range);
       if (this.mode.kind === 'local') match.push('-d', r.receiver ? this.addr(r.receiver) : this.mode.range);
       const stat = r.probability < 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', r.probability.toFixed(4)] : [];
-      const argv = [...pre, 'iptables', '-w', '-A', this.chain, ...match, ...stat, '-m', 'comment', '--comment', `${this.comment}: ${r.why}`, '-j', 'DROP'];
+      const target = r.probability < 1 ? await this.loggedDrop(where, pre, r.why) : 'DROP';
+      const argv = [...pre, 'iptables', '-w', '-A', this.chain, ...match, ...stat, '-m', 'comment', '--comment', `${this.comment}: ${r.why}`, '-j', target];
       await run(argv);
       this.applied.push(argv.join(' '));
       this.history.push({ rule: r, from: Date.now() / 1000 });
     }
+  }
+
+  /**
+   * A chain that logs a packet to the run's NFLOG group (prefix: the rule's reason) and
+   * drops it, so the diagram can mark exactly which packets a random rule dropped; its
+   * namespace's log reader is started first. Without a reader (no dropLog, or tcpdump
+   * cannot open the group) the rule only drops, and dropLogNote says why.
+   */
+  private async loggedDrop(where: string, pre: string[], why: string): Promise<string> {
+    if (!this.dropLog) return 'DROP';
+    if (!this.dropLogs.has(where)) {
+      if (this.dropLogNote) return 'DROP';
+      const file = join(this.dropLog.dir, where === 'host' ? 'dropped.pcap' : `dropped-${where}.pcap`);
+      try {
+        this.dropLogs.set(where, await DropLog.start(this.dropLog.tcpdump, pre, this.group, file));
+      } catch (e) {
+        this.dropLogNote = `random drops are not marked one by one: ${(e as Error).message}`;
+        return 'DROP';
+      }
+    }
+    const chains = this.logChains.get(where) ?? [];
+    const name = `${this.chain}-${chains.length}`;
+    await run([...pre, 'iptables', '-w', '-N', name]);
+    chains.push(name);
+    this.logChains.set(where, chains);
+    await run([...pre, 'iptables', '-w', '-A', name, '-j', 'NFLOG', '--nflog-group', String(this.group), '--nflog-prefix', why.slice(0, 60)]);
+    await run([...pre, 'iptables', '-w', '-A', name, '-j', 'DROP']);
+    return name;
   }
 
   /**
@@ -200,11 +249,23 @@ export class FaultInjector {
         await run([...pre, 'iptables', '-w', '-D', 'INPUT', '-j', this.chain, '-m', 'comment', '--comment', this.comment]).catch(() => undefined);
         await run([...pre, 'iptables', '-w', '-F', this.chain]).catch(() => undefined);
         await run([...pre, 'iptables', '-w', '-X', this.chain]).catch(() => undefined);
+        for (const c of this.logChains.get(where) ?? []) {
+          await run([...pre, 'iptables', '-w', '-F', c]).catch(() => undefined);
+          await run([...pre, 'iptables', '-w', '-X', c]).catch(() => undefined);
+        }
       } catch {
         /* the node stopped: its namespace and rules are gone with it */
       }
       this.chains.delete(where);
+      this.logChains.delete(where);
     }
+    // The logs last: every logged drop is in its file once its reader has stopped.
+    for (const [where, log] of this.dropLogs) {
+      await log.stop();
+      this.drops.push(...readDropLog(log.file));
+      this.dropLogs.delete(where);
+    }
+    this.matchDrop = dropMatcher(this.drops);
   }
 
   /** Rules of ours still present, per place looked at: the tear-down check. */
@@ -226,11 +287,16 @@ export class FaultInjector {
     return left;
   }
 
-  /** For the diagram: a packet that a partition rule in force at that moment dropped. */
-  readonly dropped: DropOracle = (ts, fromIp, toIp) => {
+  /**
+   * For the diagram: a packet that a partition rule in force at that moment dropped, or a
+   * datagram a random-loss rule logged as dropped (known after close()).
+   */
+  readonly dropped: DropOracle = (ts, fromIp, toIp, _proto, packet) => {
     const from = this.byAddress.get(fromIp);
     const to = this.byAddress.get(toIp);
     const hit = this.history.find((h) => h.rule.probability >= 1 && h.from <= ts && (h.to === undefined || ts <= h.to) && h.rule.receiver === to && (!h.rule.source || h.rule.source === from));
-    return hit ? `dropped by ${hit.rule.why}` : undefined;
+    if (hit) return `dropped by ${hit.rule.why}`;
+    const why = packet && this.matchDrop?.(packet);
+    return why ? `dropped by ${why}` : undefined;
   };
 }

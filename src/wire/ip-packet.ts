@@ -17,6 +17,37 @@ export interface IpPacket {
   flags?: number;
 }
 
+const NFULA_TIMESTAMP = 3;
+const NFULA_PAYLOAD = 9;
+const NFULA_PREFIX = 10;
+
+/**
+ * One attribute of an NFLOG record: a 4-byte header (family, version, resource id), then
+ * type-length-value attributes in host byte order (little-endian here), each padded to 4 bytes.
+ */
+function nflogAttribute(d: Buffer, type: number): { offset: number; length: number } | undefined {
+  for (let o = 4; o + 4 <= d.length; ) {
+    const len = d.readUInt16LE(o);
+    if (len < 4) return undefined;
+    if (d.readUInt16LE(o + 2) === type) return { offset: o + 4, length: Math.min(len - 4, d.length - o - 4) };
+    o += (len + 3) & ~3;
+  }
+  return undefined;
+}
+
+/** When the kernel logged an NFLOG record (NFULA_TIMESTAMP: seconds and microseconds, big-endian), if it says. */
+export function nflogTimestamp(d: Buffer): number | undefined {
+  const a = nflogAttribute(d, NFULA_TIMESTAMP);
+  if (!a || a.length < 16) return undefined;
+  return Number(d.readBigUInt64BE(a.offset)) + Number(d.readBigUInt64BE(a.offset + 8)) / 1e6;
+}
+
+/** The log prefix of an NFLOG record (the rule's --nflog-prefix), if it has one. */
+export function nflogPrefix(d: Buffer): string | undefined {
+  const a = nflogAttribute(d, NFULA_PREFIX);
+  return a && d.toString('utf8', a.offset, a.offset + a.length).replace(/\0+$/, '');
+}
+
 /** Where the IP header starts for a link type, or undefined for a frame that carries no IPv4. */
 function ipOffset(linkType: number, d: Buffer): number | undefined {
   switch (linkType) {
@@ -40,6 +71,8 @@ function ipOffset(linkType: number, d: Buffer): number | undefined {
     case 12:
     case 101: // raw IP
       return 0;
+    case 239: // NFLOG (tcpdump -i nflog:N): the packet is the payload attribute
+      return nflogAttribute(d, NFULA_PAYLOAD)?.offset;
     default:
       return undefined;
   }

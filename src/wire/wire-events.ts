@@ -7,7 +7,8 @@ import type { WireEvent } from './wire-event.js';
 export type { WireEvent } from './wire-event.js';
 
 /** Says whether a packet was dropped by a fault the lab put in (a partition), and why. */
-export type DropOracle = (ts: number, fromIp: string, toIp: string, proto: 'tcp' | 'udp') => string | undefined;
+/** Why a packet was dropped on its way, if it was; `packet` is given for UDP datagrams (matched one by one). */
+export type DropOracle = (ts: number, fromIp: string, toIp: string, proto: 'tcp' | 'udp', packet?: IpPacket) => string | undefined;
 
 export interface WireEventOptions {
   /** Node name by address; unknown addresses are shown as they are. */
@@ -50,7 +51,7 @@ export function wireEvents(packets: IpPacket[], opts: WireEventOptions): WireEve
     if (p.proto !== 'udp') continue;
     const d = decodeDatagram(p.payload, quic.has(flow(p)));
     if (d.label.startsWith('QUIC ') && !d.group) quic.add(flow(p));
-    drafts.push({ ts: p.ts, from: name(p.src), to: name(p.dst), proto: 'udp', kind: 'message', label: d.label, count: 1, group: d.group, resendKey: d.resendKey, lost: opts.dropped?.(p.ts, p.src, p.dst, 'udp') });
+    drafts.push({ ts: p.ts, from: name(p.src), to: name(p.dst), proto: 'udp', kind: 'message', label: d.label, count: 1, group: d.group, resendKey: d.resendKey, lost: opts.dropped?.(p.ts, p.src, p.dst, 'udp', p) });
   }
   for (const f of tcpFlows(packets)) {
     const c = name(f.client.ip);
@@ -99,8 +100,9 @@ function summarise(drafts: Draft[], over: number): WireEvent[] {
     if (!d.group) continue;
     const k = `${d.from}>${d.to}:${d.group}`;
     let run = open.get(k);
-    // A pause of over a second, or a partition beginning or ending, starts a new run.
-    const dropped = (x: Draft) => x.lost?.startsWith('dropped') ?? false;
+    // A pause of over a second, or a partition beginning or ending, starts a new run (a
+    // datagram that random loss dropped stays in its run, counted as lost).
+    const dropped = (x: Draft) => x.lost?.startsWith('dropped by partition') ?? false;
     if (!run || d.ts - run[run.length - 1].ts > 1 || dropped(run[run.length - 1]) !== dropped(d)) {
       run = [];
       runs.push(run);

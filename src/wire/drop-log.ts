@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readPcap } from './pcap-reader.js';
+import { decodeIpPacket, nflogPrefix, nflogTimestamp, type IpPacket } from './ip-packet.js';
+
+/** A packet a loss rule dropped, as the kernel logged it (NFLOG), with the rule's reason. */
+export interface DroppedPacket {
+  packet: IpPacket;
+  why: string;
+}
+
+/**
+ * tcpdump reading one NFLOG group in one network namespace, into a pcap of exactly the
+ * packets the lab's random-loss rules dropped there (each rule logs what it drops, then
+ * drops it). Started before the first such rule goes in; stopped at the fault tear-down.
+ */
+export class DropLog {
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly file: string,
+  ) {
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+  }
+
+  /** Open the log: resolves once tcpdump listens on the group, rejects with its reason otherwise. */
+  static async start(tcpdump: string, pre: string[], group: number, file: string): Promise<DropLog> {
+    const argv = [...pre, tcpdump, '-i', `nflog:${group}`, '-U', '-n', '-s', '0', '-w', file];
+    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.removeListener('exit', killOnExit));
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      proc.stderr!.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/listening on /.test(err)) resolve();
+      });
+      proc.once('error', (e) => reject(new Error(`cannot run ${tcpdump}: ${e.message}`)));
+      proc.once('exit', (code) => reject(new Error(`tcpdump on nflog:${group} exited (${code}): ${err.trim().split('\n').pop()}`)));
+    });
+    return new DropLog(proc, file);
+  }
+
+  /** Stop tcpdump (it writes out what it read) and wait for it. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGINT');
+    await this.exited;
+  }
+}
+
+/** The dropped packets in an NFLOG pcap (none when the file is missing or empty). */
+export function readDropLog(file: string): DroppedPacket[] {
+  if (!existsSync(file)) return [];
+  const pcap = readPcap(readFileSync(file));
+  const out: DroppedPacket[] = [];
+  for (const raw of pcap.packets) {
+    const packet = decodeIpPacket(pcap.linkType, raw);
+    if (!packet) continue;
+    // The record's time is when tcpdump read it, which can be a batch later; the kernel's own stamp, when it gives one, is when it dropped it.
+    if (pcap.linkType === 239) packet.ts = nflogTimestamp(raw.data) ?? packet.ts;
+    out.push({ packet, why: (pcap.linkType === 239 && nflogPrefix(raw.data)) || 'random loss' });
+  }
+  return out;
+}
+
+/** Same packet as logged and as captured on the wire: addresses, ports and the payload's first 64 bytes (a capture may cut it). */
+const keyOf = (p: IpPacket) => `${p.proto} ${p.src}:${p.srcPort}>${p.dst}:${p.dstPort} ${p.payload.subarray(0, 64).toString("base64")}`;
+
+/**
+ * Which captured packets were dropped: each logged drop is matched once, to a captured
+ * packet with the same addresses, ports and payload, the nearest in time. (No bound on the
+ * time: a log record's time may be when it was read, up to a second after the drop.)
+ */
+export function dropMatcher(drops: DroppedPacket[], slackSec = Infinity): (p: IpPacket) => string | undefined {
+  const byKey = new Map<string, { ts: number; why: string; used: boolean }[]>();
+  for (const d of drops) {
+    const k = keyOf(d.packet);
+    const list = byKey.get(k) ?? [];
+    list.push({ ts: d.packet.ts, why: d.why, used: false });
+    byKey.set(k, list);
+  }
+  return (p) => {
+    const list = byKey.get(keyOf(p));
+    if (!list) return undefined;
+    let best: (typeof list)[number] | undefined;
+    for (const c of list) if (!c.used && Math.abs(c.ts - p.ts) <= slackSec && (!best || Math.abs(c.ts - p.ts) < Math.abs(best.ts - p.ts))) best = c;
+    if (!best) return undefined;
+    best.used = true;
+    return best.why;
+  };
+}
