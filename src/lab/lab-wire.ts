@@ -177,6 +177,7 @@ export class LabWire {
   /** sequence.md: one Mermaid diagram per scenario; sequence-<n>.svg beside it. */
   private writeDiagrams(): string[] {
     const packets = packetsOf(this.capture!.read());
+    this.faults?.markDropped(packets);
     const order = this.plan.nodes.map((n) => n.name);
     const windows = this.windows.length ? this.windows : [{ name: this.plan.name, from: 0, to: undefined }];
     const md: string[] = [`# ${this.plan.name}: what crossed the wire`, '', `From capture.pcap (${packets.length} TCP/UDP packets). Solid arrows TCP, open arrows UDP, crosses lost.`, ''];

@@ -69,25 +69,23 @@ export function readDropLog(file: string): DroppedPacket[] {
 const keyOf = (p: IpPacket) => `${p.proto} ${p.src}:${p.srcPort}>${p.dst}:${p.dstPort} ${p.payload.subarray(0, 64).toString("base64")}`;
 
 /**
- * Which captured packets were dropped: each logged drop is matched once, to a captured
- * packet with the same addresses, ports and payload, the nearest in time. (No bound on the
- * time: a log record's time may be when it was read, up to a second after the drop.)
+ * Which captured packets were dropped: each logged drop is matched once, to the captured
+ * packet with the same addresses, ports and payload nearest to it in time. (No bound on
+ * the time: a log record without the kernel's stamp has the time it was read.)
  */
-export function dropMatcher(drops: DroppedPacket[], slackSec = Infinity): (p: IpPacket) => string | undefined {
-  const byKey = new Map<string, { ts: number; why: string; used: boolean }[]>();
-  for (const d of drops) {
-    const k = keyOf(d.packet);
-    const list = byKey.get(k) ?? [];
-    list.push({ ts: d.packet.ts, why: d.why, used: false });
-    byKey.set(k, list);
+export function droppedAmong(drops: DroppedPacket[], captured: IpPacket[]): Map<IpPacket, string> {
+  const byKey = new Map<string, IpPacket[]>();
+  for (const p of captured) {
+    const k = keyOf(p);
+    const list = byKey.get(k);
+    if (list) list.push(p);
+    else byKey.set(k, [p]);
   }
-  return (p) => {
-    const list = byKey.get(keyOf(p));
-    if (!list) return undefined;
-    let best: (typeof list)[number] | undefined;
-    for (const c of list) if (!c.used && Math.abs(c.ts - p.ts) <= slackSec && (!best || Math.abs(c.ts - p.ts) < Math.abs(best.ts - p.ts))) best = c;
-    if (!best) return undefined;
-    best.used = true;
-    return best.why;
-  };
+  const out = new Map<IpPacket, string>();
+  for (const d of drops) {
+    let best: IpPacket | undefined;
+    for (const c of byKey.get(keyOf(d.packet)) ?? []) if (!out.has(c) && (!best || Math.abs(c.ts - d.packet.ts) < Math.abs(best.ts - d.packet.ts))) best = c;
+    if (best) out.set(best, d.why);
+  }
+  return out;
 }

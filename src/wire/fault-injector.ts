@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropRules, type DropRule, type FaultSpec } from './fault-spec.js';
 import type { DropOracle } from './wire-events.js';
-import { DropLog, dropMatcher, readDropLog, type DroppedPacket } from './drop-log.js';
+import { DropLog, droppedAmong, readDropLog, type DroppedPacket } from './drop-log.js';
 import type { IpPacket } from './ip-packet.js';
 
 /** What the injector needs to know about a node: its address, and on Docker the pid whose network namespace it enters. */
@@ -65,7 +65,7 @@ export class FaultInjector {
   /** Packets the random-loss rules dropped, read at close(); and why the log is missing, if it is. */
   drops: DroppedPacket[] = [];
   dropLogNote?: string;
-  private matchDrop?: (p: IpPacket) => string | undefined;
+  private droppedPackets?: Map<IpPacket, string>;
 
   /**
    * dropLog: where each namespace's log of randomly dropped packets goes (the run folder,
@@ -265,7 +265,11 @@ export class FaultInjector {
       this.drops.push(...readDropLog(log.file));
       this.dropLogs.delete(where);
     }
-    this.matchDrop = dropMatcher(this.drops);
+  }
+
+  /** After close(): which of these captured packets the random-loss rules dropped (for dropped()). */
+  markDropped(captured: IpPacket[]): void {
+    this.droppedPackets = droppedAmong(this.drops, captured);
   }
 
   /** Rules of ours still present, per place looked at: the tear-down check. */
@@ -289,14 +293,14 @@ export class FaultInjector {
 
   /**
    * For the diagram: a packet that a partition rule in force at that moment dropped, or a
-   * datagram a random-loss rule logged as dropped (known after close()).
+   * datagram a random-loss rule logged as dropped (known after close() and markDropped()).
    */
   readonly dropped: DropOracle = (ts, fromIp, toIp, _proto, packet) => {
     const from = this.byAddress.get(fromIp);
     const to = this.byAddress.get(toIp);
     const hit = this.history.find((h) => h.rule.probability >= 1 && h.from <= ts && (h.to === undefined || ts <= h.to) && h.rule.receiver === to && (!h.rule.source || h.rule.source === from));
     if (hit) return `dropped by ${hit.rule.why}`;
-    const why = packet && this.matchDrop?.(packet);
+    const why = packet && this.droppedPackets?.get(packet);
     return why ? `dropped by ${why}` : undefined;
   };
 }
