@@ -7,7 +7,7 @@ import type { PreparedLab, RuntimeKind, WireTarget } from '../runtime/runtime.js
 import { stepRequirements } from '../scenario/steps/step-registry.js';
 import type { WireCount, WireQuery } from '../scenario/steps/step-kind.js';
 import { StepError } from '../scenario/scenario-errors.js';
-import { Capture, findTcpdump, packetsOf } from '../wire/capture.js';
+import { Capture, findTcpdump, packetsOf, type CaptureSummary } from '../wire/capture.js';
 import { FaultInjector, missingFaultTools, type FaultNode } from '../wire/fault-injector.js';
 import type { FaultSpec } from '../wire/fault-spec.js';
 import { netemSupport } from '../wire/kernel-features.js';
@@ -153,7 +153,11 @@ export class LabWire {
 
   /**
    * Tear-down, also after Ctrl-C: every fault out (and checked: none of our rules left),
-   * tcpdump stopped (so the file is complete), then the diagrams written.
+   * the capture synced (a marker seen in the file: every scenario packet is in it), the
+   * diagrams written from it, and tcpdump told to stop. Its exit (the file's last bytes and
+   * the kernel's drop count) is waited for in finish(), after the nodes are gone, so its
+   * 20-40 ms of winding down overlap the tear-down; the diagrams read only up to the marker,
+   * so what tear-down sends is never in them.
    */
   async close(): Promise<WireSummary> {
     if (this.faults) {
@@ -162,11 +166,10 @@ export class LabWire {
       this.summary.faults = { applied: this.faults.applied, left, ...(this.faults.drops.length ? { dropped: this.faults.drops.length } : {}), ...(this.faults.dropLogNote ? { dropLogNote: this.faults.dropLogNote } : {}) };
     }
     if (this.capture) {
-      const s = await this.capture.stop();
-      this.summary.capture = { file: CAPTURE_FILE, bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
-      if (s.capped) this.summary.note = s.capped;
+      const end = await this.capture.sync().catch(() => undefined);
+      this.stopping = this.capture.stop();
       try {
-        this.summary.sequence = this.writeDiagrams();
+        this.summary.sequence = this.writeDiagrams(end);
       } catch (e) {
         this.summary.note = `sequence diagram not written: ${(e as Error).message}`;
       }
@@ -174,9 +177,20 @@ export class LabWire {
     return this.summary;
   }
 
+  private stopping?: Promise<CaptureSummary>;
+
+  /** Once tcpdump has exited: the capture's size, packets, kernel drops and cap in the summary. */
+  async finish(): Promise<WireSummary> {
+    if (!this.stopping) return this.summary;
+    const s = await this.stopping;
+    this.summary.capture = { file: CAPTURE_FILE, bytes: s.bytes, packets: s.packets, droppedByKernel: s.droppedByKernel ?? 0, ...(s.capped ? { capped: s.capped } : {}) };
+    if (s.capped) this.summary.note = s.capped;
+    return this.summary;
+  }
+
   /** sequence.md: one Mermaid diagram per scenario; sequence-<n>.svg beside it. */
-  private writeDiagrams(): string[] {
-    const packets = packetsOf(this.capture!.read());
+  private writeDiagrams(end?: number): string[] {
+    const packets = packetsOf(this.capture!.read()).filter((p) => end === undefined || p.ts <= end);
     this.faults?.markDropped(packets);
     const order = this.plan.nodes.map((n) => n.name);
     const windows = this.windows.length ? this.windows : [{ name: this.plan.name, from: 0, to: undefined }];

@@ -198,6 +198,7 @@ export class HeldLab implements LiveLab {
     } finally {
       // Faults out (and looked for again), the capture complete, the diagrams written.
       wireSummary = await wire.close().catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
+      wireSummary = await wire.finish().catch((e: Error) => ({ ...wireSummary, note: `capture did not end cleanly: ${e.message}` }));
       if (wireSummary.faults?.left.length) reporter.info(`fault rules left after the replay: ${wireSummary.faults.left.join('; ')}`);
       const status = r?.status ?? (signal.aborted ? 'interrupted' : 'error');
       writeFileSync(

@@ -316,10 +316,13 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           reporter.info(`tear-down failed: ${e.message}`);
           error ??= { kind: e.name ?? 'Error', message: `tear-down failed: ${e.message}`, exitCode: exitCodeOf(e) };
         });
+        // tcpdump winds down beside the nodes (its file already holds every scenario packet).
+        wireSummary = await wire.finish().catch((e: Error) => ({ ...wireSummary, note: `capture did not end cleanly: ${e.message}` }));
       });
       unregisterLab(opts.projectRoot, plan.name, runId);
     } else {
       wireSummary = await wire.close().catch((e: Error) => ({ note: `wire tear-down failed: ${e.message}` }));
+      wireSummary = await wire.finish().catch((e: Error) => ({ ...wireSummary, note: `capture did not end cleanly: ${e.message}` }));
       reporter.info(`lab kept running: ./lab attach <node>, ./lab down ${plan.name}`);
     }
     await Promise.all(transcripts.map((t) => t.close()));

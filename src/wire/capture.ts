@@ -115,12 +115,19 @@ export class Capture {
     }
   }
 
-  /** Send a marker and wait until it is in the file: then every earlier packet is there too. */
-  async sync(timeoutMs = 5000): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Send a marker and wait until it is in the file: then every earlier packet is there too.
+   * Resolves with the marker's time in the capture (undefined once the capture stopped).
+   */
+  async sync(timeoutMs = 5000): Promise<number | undefined> {
+    if (this.stopped) return undefined;
     const nonce = randomBytes(6).toString('hex');
     const payload = Buffer.from(MARKER + nonce);
-    const seen = () => readPcap(readFileSync(this.file)).packets.some((p) => p.data.includes(payload));
+    let at: number | undefined;
+    const seen = () => {
+      at = readPcap(readFileSync(this.file)).packets.find((p) => p.data.includes(payload))?.ts;
+      return at !== undefined;
+    };
     const sock = createSocket('udp4');
     try {
       await new Promise<void>((r, j) => (sock.once('error', j), sock.bind(0, this.target.marker.from, () => r())));
@@ -146,6 +153,7 @@ export class Capture {
     } finally {
       sock.close();
     }
+    return at;
   }
 
   /** The capture so far (a torn last record is left out). */
