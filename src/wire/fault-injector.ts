@@ -155,7 +155,7 @@ export class FaultInjector {
     await run([...pre, 'iptables', '-w', '-N', name]);
     chains.push(name);
     this.logChains.set(where, chains);
-    await run([...pre, 'iptables', '-w', '-A', name, '-j', 'NFLOG', '--nflog-group', String(this.group), '--nflog-prefix', why.slice(0, 60)]);
+    await run([...pre, 'iptables', '-w', '-A', name, '-j', 'NFLOG', '--nflog-group', String(this.group), '--nflog-prefix', why.slice(0, 60), '--nflog-threshold', '1']);
     await run([...pre, 'iptables', '-w', '-A', name, '-j', 'DROP']);
     return name;
   }
@@ -188,7 +188,10 @@ export class FaultInjector {
     if (!this.loShaped) {
       const cur = await run(['tc', 'qdisc', 'show', 'dev', 'lo']);
       if (!/qdisc noqueue/.test(cur)) throw new FaultError(`lo already has a queueing discipline (${cur.trim().split('\n')[0]}): another lab shapes it; run rate and delay steps one lab at a time on the local runtime`);
-      await run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0']);
+      // Another lab may have shaped lo between the look and the add: say so, not tc's words.
+      await run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '0']).catch((e: Error) => {
+        throw /Exclusivity flag on|File exists/.test(e.message) ? new FaultError('lo was just given a queueing discipline by another lab: run rate and delay steps one lab at a time on the local runtime') : e;
+      });
       this.loShaped = true;
     }
     const minor = (this.shaped.size + 1).toString(16);
