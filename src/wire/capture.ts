@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readPcap, type Pcap } from './pcap-reader.js';
 import { decodeIpPacket, type IpPacket } from './ip-packet.js';
+import { TCPDUMP_KEEP_USER, tiedToUs } from './tied-to-us.js';
 
 /** Where a lab's traffic can be captured: an interface and a filter (from the runtime). */
 export interface CaptureTarget {
@@ -76,7 +77,8 @@ export class Capture {
     // On `any` each packet is seen entering and leaving interfaces; -Q in keeps one copy
     // (as it enters from its sender), so the file opens in Wireshark without duplicates.
     const direction = target.iface === 'any' ? ['-Q', 'in'] : [];
-    const proc = spawn(tcpdump, ['-i', target.iface, ...direction, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = tiedToUs([tcpdump, ...TCPDUMP_KEEP_USER, '-i', target.iface, ...direction, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter]);
+    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);
     proc.once('exit', () => process.removeListener('exit', killOnExit));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readPcap } from './pcap-reader.js';
 import { decodeIpPacket, nflogPrefix, nflogTimestamp, type IpPacket } from './ip-packet.js';
+import { TCPDUMP_KEEP_USER, tiedToUs } from './tied-to-us.js';
 
 /** A packet a loss rule dropped, as the kernel logged it (NFLOG), with the rule's reason. */
 export interface DroppedPacket {
@@ -26,7 +27,7 @@ export class DropLog {
 
   /** Open the log: resolves once tcpdump listens on the group, rejects with its reason otherwise. */
   static async start(tcpdump: string, pre: string[], group: number, file: string): Promise<DropLog> {
-    const argv = [...pre, tcpdump, '-i', `nflog:${group}`, '-U', '-n', '-s', '0', '-w', file];
+    const argv = tiedToUs([...pre, tcpdump, ...TCPDUMP_KEEP_USER, '-i', `nflog:${group}`, '-U', '-n', '-s', '0', '-w', file]);
     const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);

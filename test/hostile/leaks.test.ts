@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -17,6 +17,20 @@ import { listLabRules } from '../../src/runtime/docker/host-firewall.js';
 const fixture = (f: string) => join(ROOT, 'test/fixtures/hostile', f);
 const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-leaks-'));
 const ofController = (pid: number) => leasedProcesses(LEASE_ENV).filter((p) => p.lease.split(':')[1] === String(pid));
+/** Live (not zombie) processes whose command line names this folder: a capture's tcpdump writing into a run. */
+function livingWritersInto(folder: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (cmd.includes(folder) && state !== 'Z') out.push(`${pid} ${cmd}`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 describe('local runtime', () => {
@@ -79,9 +93,12 @@ describeDocker('docker runtime', () => {
     const run = mine[0].Labels['netlab.run'];
     const rulesOf = async (r: string) => (await listLabRules()).filter((x) => x.runId === r).length;
     expect(await rulesOf(run), "the lab's host firewall rule").toBe(1);
+    expect(livingWritersInto(runs).length, 'the capture runs').toBeGreaterThan(0);
     lab.child.kill('SIGKILL');
     await lab.done;
     expect(await leftovers({ run })).toBe(2); // the container and the network stay behind
+    // The capture's tcpdump ends with its controller (a parent-death signal), not left writing.
+    await expect.poll(() => livingWritersInto(runs)).toEqual([]);
     expect(await rulesOf(run), 'and its firewall rule').toBe(1);
     // The next lab up reuses the fixed subnet: possible only once the dead run is reaped.
     const next = startLab(['up', fixture('waits.yaml'), '--runtime', 'docker', '--runs', runs]);
