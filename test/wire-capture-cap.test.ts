@@ -9,7 +9,7 @@ const root = process.getuid?.() === 0;
 const tcpdump = findTcpdump();
 
 // The size cap: a capture past it stops on its own and says so, and the file stays near the
-// cap (checked once a second, so at most about a second of traffic over it).
+// cap (checked four times a second, so at most about a quarter second of traffic over it).
 it.skipIf(!process.env.CI && !(root && tcpdump))('a capture past its size cap stops and leaves a note; the file stays near the cap', async () => {
   if (!root || !tcpdump) throw new Error('CI is set but this is not root with tcpdump: .ci/run installs tcpdump and runs as root');
   const file = join(mkdtempSync(join(tmpdir(), 'netlab-capcap-')), 'capture.pcap');
