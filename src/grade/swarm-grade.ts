@@ -70,9 +70,6 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
   const owner = ownerTag(o.projectRoot);
   const progress = (m: string) => (/^(reusing|using|Step|--->|Removing|Successfully)/.test(m) ? undefined : o.say(m));
   let removed: SwarmGradeResult['removed'] = { services: 0, volumes: 0, labs: { containers: 0, networks: 0 } };
-  let slots: SlotState[] = [];
-  let tImages = 0;
-  let tJob = 0;
   let result: SwarmGradeResult | undefined;
   try {
     // The images every task's labs use, built here (a task cannot build them) and named by tag.
@@ -82,7 +79,7 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
     ]);
     const grader = await ensureGraderImage(o.docker, { projectRoot: o.projectRoot, gradingTag: grading.tag, onProgress: progress, signal: o.signal });
     const imageId = (await o.docker.getImage(grader.tag).inspect()).Id;
-    tImages = performance.now() - t0;
+    const tImages = performance.now() - t0;
 
     const volume = `netlab-grade-${batch}`;
     await o.docker.createVolume({ Name: volume, Labels: { [LABEL_BATCH]: batch, [LABEL_OWNER]: owner } });
@@ -94,7 +91,7 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
     o.say(`swarm batch ${batch}: ${names.length} submissions in ${shards} tasks, ${o.jobs} at once (service netlab-grade-${batch}, volume ${volume})`);
 
     const t1 = performance.now();
-    slots = await runSwarmJob(
+    const slots = await runSwarmJob(
       o.docker,
       {
         batch,
@@ -118,7 +115,7 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
       o.signal,
       (s) => o.progress?.(s),
     );
-    tJob = performance.now() - t1;
+    const tJob = performance.now() - t1;
     // The parts are copied out before the volume goes; the merge is built from the copies.
     const parts = join(o.outRoot, 'parts');
     rmSync(parts, { recursive: true, force: true });
