@@ -14,6 +14,7 @@ import { TerminalReporter } from './terminal-reporter.js';
 import { parseShard } from '../grade/shard.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { visible } from '../model/visible-text.js';
+import type { LabPlan } from '../topology/lab-plan.js';
 
 export interface GradeCliOptions {
   submission?: string;
@@ -26,6 +27,8 @@ export interface GradeCliOptions {
   json?: boolean;
   shard?: string;
   unsafeLocal?: boolean;
+  swarm?: boolean;
+  shards?: string;
 }
 
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -39,6 +42,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
   const plan = loadTopology(file);
   if (!plan.grading) throw new UsageError(`${file} has no grading: section (how a submission's server and client are started)`);
+  if (o.swarm) return gradeSwarm(projectRoot, plan, roles, o, signal);
   // Student code runs in the sandbox (docker) unless the user asks, by name, for no sandbox.
   if (o.runtime === 'local' && !o.unsafeLocal) {
     throw new UsageError('--runtime local has no sandbox: the submissions would run as you, on this machine; pass --unsafe-local to grade that way on purpose (trusted code, or a sandbox of your own such as a pod)');
@@ -74,6 +78,56 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   for (const g of grades) process.stderr.write(`  ${g.submission.padEnd(24)} ${String(g.score).padStart(6)} / ${g.max}\n`);
   if (o.json) process.stdout.write(JSON.stringify(grades, null, 2) + '\n');
   return signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** `lab grade --swarm`: the batch as a Swarm job, merged into --out (src/grade/swarm-grade.ts). */
+async function gradeSwarm(projectRoot: string, plan: LabPlan, roles: GradeRole[], o: GradeCliOptions, signal: AbortSignal): Promise<number> {
+  if (!o.submissions) throw new UsageError('--swarm grades a class: give --submissions DIR');
+  if (o.shard) throw new UsageError('--swarm makes its own shards: give --shards N, not --shard i/N');
+  if (o.unsafeLocal || o.runtime === 'local') throw new UsageError('--swarm runs submissions in the docker sandbox of each node; it has no local runtime');
+  const whole = (v: string | undefined, what: string, dflt: number) => {
+    const n = v ? Number(v) : dflt;
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} takes a positive whole number, not "${v}"`);
+    return n;
+  };
+  const jobs = whole(o.jobs, '--jobs', availableParallelism());
+  const shards = o.shards ? whole(o.shards, '--shards', 1) : undefined;
+  const { dockerClient, pingDocker } = await import('../runtime/docker/docker-client.js');
+  const docker = dockerClient();
+  if (!(await pingDocker(docker))) throw new UsageError('--swarm needs a Docker engine (a swarm manager), and none answers');
+  const outRoot = resolve(o.out ?? join('grades', plan.name));
+  mkdirSync(outRoot, { recursive: true });
+  const { swarmGrade } = await import('../grade/swarm-grade.js');
+  let seen = '';
+  const r = await swarmGrade({
+    docker,
+    plan,
+    projectRoot,
+    submissionsDir: resolve(o.submissions),
+    outRoot,
+    roles,
+    jobs,
+    shards,
+    signal,
+    say: (m) => process.stderr.write(`${m}\n`),
+    // Progress from the tasks' states, printed when it changes.
+    progress: (slots) => {
+      const count = new Map<string, number>();
+      for (const s of slots) count.set(s.state, (count.get(s.state) ?? 0) + 1);
+      const line = [...count].map(([k, v]) => `${v} ${k}`).join(', ');
+      const retried = slots.filter((s) => s.attempts > 1).length;
+      const text = `tasks: ${line}${retried ? ` (${retried} retried)` : ''}`;
+      if (text !== seen) process.stderr.write(`${(seen = text)}\n`);
+    },
+  });
+  if (!r) return EXIT.interrupted;
+  process.stderr.write(`\n${r.grades.length} submissions in ${join(outRoot, 'summary.md')} and summary.csv (swarm ${(r.ms.total / 1000).toFixed(1)} s, job ${(r.ms.job / 1000).toFixed(1)} s)\n`);
+  for (const g of r.grades) process.stderr.write(`  ${visible(g.submission).padEnd(24)} ${String(g.score).padStart(6)} / ${g.max}\n`);
+  for (const s of r.slots.filter((x) => x.state !== 'complete')) process.stderr.write(`task ${s.slot + 1} ended ${s.state} after ${s.attempts} attempt(s)${s.error ? `: ${s.error}` : ''}\n`);
+  if (r.missing.length) process.stderr.write(`NOT graded: ${r.missing.join(', ')}\n`);
+  if (o.json) process.stdout.write(JSON.stringify(r.grades, null, 2) + '\n');
+  if (signal.aborted) return EXIT.interrupted;
+  return r.missing.length || r.shardsMissing.length ? EXIT.scenarioFailed : EXIT.ok;
 }
 
 function printGrade(g: SubmissionGrade, dir: string): void {

@@ -151,6 +151,8 @@ function program(setCode: (code: number) => void): Command {
     .option('--out <dir>', 'where results go (default grades/<lab>)')
     .option('--json', 'print the grades as JSON on stdout')
     .option('--shard <i/N>', 'grade only the i-th of N stable shares of --submissions (by sorted name); join them with `lab grade merge`')
+    .option('--swarm', 'grade --submissions as a Docker Swarm job across the swarm\'s nodes (the engine must be a swarm manager; docs/cluster.md)')
+    .option('--shards <n>', 'with --swarm: tasks in all (default: one a submission); --jobs is tasks at once')
     .option('--unsafe-local', 'grade on the local runtime, without the sandbox: student code runs as you on this machine (trusted code, or inside a sandbox of your own)')
     .action(async (file, dirs: string[], o) => {
       if (file === 'merge') return setCode(await verbs.gradeMerge(dirs, o));

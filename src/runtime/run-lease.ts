@@ -21,16 +21,26 @@ function processStart(pid: number): string | undefined {
   }
 }
 
+/**
+ * The host part of a lease. A grader task of a Swarm job runs in the host's network
+ * namespace (so its hostname is the host's) but in a pid namespace of its own: it names
+ * itself (NETLAB_LEASE_HOST), so no other controller on that host judges its pids, and no
+ * task judges another's.
+ */
+function leaseHost(): string {
+  return process.env.NETLAB_LEASE_HOST?.trim() || hostname();
+}
+
 /** This controller's lease. */
 export function ownLease(): string {
-  return `${hostname()}:${process.pid}:${processStart(process.pid) ?? '0'}`;
+  return `${leaseHost()}:${process.pid}:${processStart(process.pid) ?? '0'}`;
 }
 
 /** Whether a lease's controller is still running (a lease of another host is taken as alive: it is not ours to judge). */
 export function leaseAlive(lease: string): boolean {
   if (lease === KEPT) return true;
   const [host, pid, start] = lease.split(':');
-  if (host !== hostname() || !pid) return true;
+  if (host !== leaseHost() || !pid) return true;
   return processStart(Number(pid)) === start;
 }
 

@@ -8,6 +8,7 @@ import type { NodeClock } from '../node-clock.js';
 import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-table.js';
 import type { OomEvents } from './oom-events.js';
 import { writeSparse, WriteBudgetError } from './write-sparse.js';
+import { hostProc } from './grader-task-env.js';
 
 export const WORKDIR = '/lab';
 
@@ -344,7 +345,7 @@ export class DockerNode implements RuntimeNode {
     if (!this.isRunning) return undefined;
     this.pid ??= (await this.container.inspect()).State?.Pid || undefined;
     if (!this.pid) return undefined;
-    const own = readSocketTables(`/proc/${this.pid}/net`);
+    const own = readSocketTables(`${hostProc()}/${this.pid}/net`);
     if (own) return own;
     // An engine on another machine: the same table, read by a cat inside the container.
     const res = await this.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], 5000);

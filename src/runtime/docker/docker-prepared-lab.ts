@@ -8,6 +8,7 @@ import { REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, NodeClock, withPreload } from '../node-clock.js';
 import { bindShim } from '../local/bind-shim.js';
+import { hostVisible } from './grader-task-env.js';
 import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_NODE } from './docker-labels.js';
 import { nodeFiles } from '../../model/run-paths.js';
 import type { OomEvents } from './oom-events.js';
@@ -189,7 +190,7 @@ export class DockerPreparedLab implements PreparedLab {
     if (this.shimPath) return this.shimPath;
     const r = bindShim(this.setup.projectRoot);
     if (!r.path) throw new RuntimeError(`the loopback policy needs the socket shim: ${r.why}`);
-    return (this.shimPath = r.path);
+    return (this.shimPath = hostVisible(r.path));
   }
 }
 

@@ -12,6 +12,7 @@ import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
 import { OomEvents } from './oom-events.js';
 import { DockerPreparedLab } from './docker-prepared-lab.js';
+import { batchLabels, hostVisible, prebuiltImages } from './grader-task-env.js';
 
 /** The names topology files use for the images netlab builds itself. */
 const LAB_IMAGE_ALIAS = 'netlab';
@@ -42,13 +43,22 @@ export class DockerRuntime implements Runtime {
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<DockerPreparedLab> {
     this.runId = opts.runId;
     const phases: Record<string, number> = {};
-    const clockLibs = plan.nodes.some((n) => n.clock) ? clockLibraries(this.projectRoot) : undefined;
+    const libs = plan.nodes.some((n) => n.clock) ? clockLibraries(this.projectRoot) : undefined;
+    const clockLibs = libs && { fix: hostVisible(libs.fix), faketime: hostVisible(libs.faketime) };
     await this.reap(opts);
     const t0 = performance.now();
     const built = new Map<string, string>();
+    // A grader task of a Swarm job uses the images its controller built on this node.
+    const prebuilt = prebuiltImages();
+    const usePrebuilt = async (ref: string) => {
+      if (!(await this.docker.getImage(ref).inspect().then(() => true, () => false))) {
+        throw new RuntimeError(`image ${ref} is not on this node's engine: build the images on every node of the swarm first (docs/cluster.md)`);
+      }
+      return { tag: ref, reused: true, ms: 0 };
+    };
     const own = (aliases: string[], build: () => Promise<{ tag: string; reused: boolean; ms: number }>) =>
       plan.nodes.some((n) => aliases.includes(n.image ?? LAB_IMAGE_ALIAS))
-        ? build().then((img) => {
+        ? (prebuilt.has(aliases[0]) ? usePrebuilt(prebuilt.get(aliases[0])!) : build()).then((img) => {
             for (const alias of aliases) built.set(alias, img.tag);
             phases.build = Math.max(phases.build ?? 0, performance.now() - t0);
             if (!img.reused) opts.log(`built image ${img.tag} in ${(img.ms / 1000).toFixed(1)}s`);
@@ -107,7 +117,7 @@ export class DockerRuntime implements Runtime {
 
   /** Labels of everything this run creates: lab, run, lease and owner. */
   private labels(plan: LabPlan, opts: LabRuntimeOptions): Record<string, string> {
-    return { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_LEASE]: opts.keep ? KEPT : ownLease(), [LABEL_OWNER]: ownerTag(this.projectRoot) };
+    return { [LABEL_LAB]: plan.name, [LABEL_RUN]: opts.runId, [LABEL_LEASE]: opts.keep ? KEPT : ownLease(), [LABEL_OWNER]: ownerTag(this.projectRoot), ...batchLabels() };
   }
 
   /** Remove containers and networks of runs whose controller died (SIGKILL, a crash): the next lab up cleans up. */
