@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readPcap, type Pcap } from './pcap-reader.js';
 import { decodeIpPacket, type IpPacket } from './ip-packet.js';
-import { TCPDUMP_KEEP_USER, tiedToUs } from './tied-to-us.js';
+import { startTcpdump } from './start-tcpdump.js';
 
 /** Where a lab's traffic can be captured: an interface and a filter (from the runtime). */
 export interface CaptureTarget {
@@ -78,25 +78,10 @@ export class Capture {
     // On `any` each packet is seen entering and leaving interfaces; -Q in keeps one copy
     // (as it enters from its sender), so the file opens in Wireshark without duplicates.
     const direction = target.iface === 'any' ? ['-Q', 'in'] : [];
-    const argv = tiedToUs([tcpdump, ...TCPDUMP_KEEP_USER, '-i', target.iface, ...direction, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter]);
-    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    const killOnExit = () => proc.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    proc.once('exit', () => process.removeListener('exit', killOnExit));
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => (proc.kill('SIGTERM'), reject(new CaptureError('interrupted')));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      proc.stderr!.on('data', (c: Buffer) => {
-        err += c.toString();
-        // tcpdump says "listening on IFACE, link-type ..." once the capture is open.
-        if (/listening on /.test(err)) {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }
-      });
-      proc.once('error', (e) => reject(new CaptureError(`cannot run ${tcpdump}: ${e.message}`)));
-      proc.once('exit', (code) => reject(new CaptureError(`tcpdump on ${target.iface} exited (${code}) before capturing: ${err.trim().split('\n').pop()}`)));
+    const proc = await startTcpdump(tcpdump, ['-i', target.iface, ...direction, '-U', '--immediate-mode', '-B', '32768', '-n', '-p', '-s', String(target.snaplen), '-w', file, target.filter], {
+      what: target.iface,
+      signal,
+      error: (m) => new CaptureError(m),
     });
     const c = new Capture(proc, file, target, maxBytes);
     proc.stderr!.on('data', (b: Buffer) => (c.stderr += b.toString()));

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readPcap } from './pcap-reader.js';
 import { decodeIpPacket, nflogPrefix, nflogTimestamp, type IpPacket } from './ip-packet.js';
-import { TCPDUMP_KEEP_USER, tiedToUs } from './tied-to-us.js';
+import { startTcpdump } from './start-tcpdump.js';
 
 /** A packet a loss rule dropped, as the kernel logged it (NFLOG), with the rule's reason. */
 export interface DroppedPacket {
@@ -27,20 +27,7 @@ export class DropLog {
 
   /** Open the log: resolves once tcpdump listens on the group, rejects with its reason otherwise. */
   static async start(tcpdump: string, pre: string[], group: number, file: string): Promise<DropLog> {
-    const argv = tiedToUs([...pre, tcpdump, ...TCPDUMP_KEEP_USER, '-i', `nflog:${group}`, '-U', '-n', '-s', '0', '-w', file]);
-    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    const killOnExit = () => proc.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    proc.once('exit', () => process.removeListener('exit', killOnExit));
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      proc.stderr!.on('data', (c: Buffer) => {
-        err += c.toString();
-        if (/listening on /.test(err)) resolve();
-      });
-      proc.once('error', (e) => reject(new Error(`cannot run ${tcpdump}: ${e.message}`)));
-      proc.once('exit', (code) => reject(new Error(`tcpdump on nflog:${group} exited (${code}): ${err.trim().split('\n').pop()}`)));
-    });
+    const proc = await startTcpdump(tcpdump, ['-i', `nflog:${group}`, '-U', '-n', '-s', '0', '-w', file], { pre, what: `nflog:${group}` });
     return new DropLog(proc, file);
   }
 
