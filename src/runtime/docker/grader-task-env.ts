@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 
 /**
@@ -64,7 +64,10 @@ export function hostVisible(path: string, env: NodeJS.ProcessEnv = process.env):
   const out = join(resolve(dir), `${hash}-${basename(path)}`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
+  // Not the pid for the temporary name: every task is pid 1 in its own namespace, and two
+  // tasks copying the same library at once took each other's file (seen in CI: ENOENT on
+  // the rename). The rename is atomic, so whichever lands last leaves the same bytes.
+  const tmp = `${out}.${randomBytes(6).toString('hex')}.tmp`;
   copyFileSync(path, tmp);
   renameSync(tmp, out);
   return out;
