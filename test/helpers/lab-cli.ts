@@ -93,7 +93,7 @@ async function dockerUp(): Promise<boolean> {
     return false;
   }
 }
-const DOCKER = await dockerUp();
+export const DOCKER = await dockerUp();
 
 /**
  * describe() for tests that need a Docker engine: skipped on a machine without one,
