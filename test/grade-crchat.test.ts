@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { materialize } from './fixtures/submissions/materialize.mjs';
-import { describeDocker, leftovers, runLabCli } from './helpers/lab-cli.js';
-import { guideSubset } from './helpers/guide-subset.js';
+import { describeDocker, leftovers } from './helpers/lab-cli.js';
+import { gradeWholeAndSubset, guideSubset } from './helpers/guide-subset.js';
 
 const TOPOLOGY = 'topologies/grading/crchat.yaml';
 const FIXTURES = join(resolve(import.meta.dirname), 'fixtures', 'submissions', 'crchat');
@@ -43,28 +43,20 @@ describeDocker('lab grade crchat (docker, sandboxed)', () => {
     const full = ['correct', 'wording'];
     const variants = Object.keys(BREAKS);
     expect([...full, ...variants].sort()).toEqual(Object.keys(EXPECTED).sort());
-    const split = mkdtempSync(join(tmpdir(), 'netlab-grade-crchat-split-'));
-    for (const [dir, members] of [['full', full], ['variants', variants]] as const) for (const n of members) cpSync(join(SUBMISSIONS, n), join(split, dir, n), { recursive: true });
     const subset = guideSubset(TOPOLOGY, (name) => name === FIRST || Object.values(BREAKS).flat().some((b) => name.includes(b)), { noRetry: true });
     try {
       expect(subset.names.length).toBe(6);
-      const out = mkdtempSync(join(tmpdir(), 'netlab-grade-crchat-out-'));
-      for (const [dir, topology] of [['full', TOPOLOGY], ['variants', subset.file]] as const) {
-        const run = await runLabCli(['grade', topology, '--submissions', join(split, dir), '--out', join(out, dir), '--jobs', '2', '--runtime', 'docker']);
-        expect(run.code, run.stderr.slice(-2000)).toBe(0);
-      }
-      const result = (dir: string, name: string) => JSON.parse(readFileSync(join(out, dir, name, 'results.json'), 'utf8'));
-      for (const n of full) expect(result('full', n).score, n).toBe(EXPECTED[n]);
+      const results = await gradeWholeAndSubset(SUBMISSIONS, TOPOLOGY, subset.file, full, variants);
+      for (const n of full) expect(results[n].score, n).toBe(EXPECTED[n]);
       for (const n of variants) {
-        const r = result('variants', n);
+        const r = results[n];
         // What it deserves of 60 is what it loses here: its own scenarios, nothing else.
         expect(r.score, n).toBe(subset.points - (60 - EXPECTED[n]));
-        const failed = (r.tests as { name: string; score: number; max_score: number }[]).filter((t) => t.score < t.max_score).map((t) => t.name);
+        const failed = r.tests.filter((t) => t.score < t.max_score).map((t) => t.name);
         expect(failed.length, `${n}: ${failed.join('; ')}`).toBe(BREAKS[n].length);
         for (const b of BREAKS[n]) expect(failed.some((f) => f.includes(b)), `${n} fails ${b}`).toBe(true);
       }
-      const gs = result('variants', 'no-auth-fail');
-      expect(gs.tests.find((t: { name: string }) => t.name.includes('wrong secret key'))).toMatchObject({ score: 0, max_score: 5, status: 'failed' });
+      expect(results['no-auth-fail'].tests.find((t) => t.name.includes('wrong secret key'))).toMatchObject({ score: 0, max_score: 5, status: 'failed' });
     } finally {
       subset.remove();
     }

@@ -81,6 +81,8 @@ export function planWire(plan: LabPlan, mode: CaptureMode, runtime?: RuntimeKind
  */
 export class LabWire {
   private capture?: Capture;
+  /** tcpdump told to stop by close(); finish() waits for its exit. */
+  private stopping?: Promise<CaptureSummary>;
   private faults?: FaultInjector;
   private names = new Map<string, string>();
   private scenarioStart = Date.now() / 1000;
@@ -176,8 +178,6 @@ export class LabWire {
     }
     return this.summary;
   }
-
-  private stopping?: Promise<CaptureSummary>;
 
   /** Once tcpdump has exited: the capture's size, packets, kernel drops and cap in the summary. */
   async finish(): Promise<WireSummary> {

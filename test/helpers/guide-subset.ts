@@ -1,6 +1,9 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import YAML from 'yaml';
+import { expect } from 'vitest';
+import { runLabCli } from './lab-cli.js';
 
 /**
  * A grading topology cut down to some of its scenarios, written beside it (so its course
@@ -22,4 +25,26 @@ export function guideSubset(topology: string, keep: (name: string) => boolean, o
     points: guide.scenarios.reduce((t: number, s: { points?: number }) => t + (s.points ?? 0), 0),
     remove: () => rmSync(file, { force: true }),
   };
+}
+
+/**
+ * Grade `full` (submission folder names under `submissions`) on the whole topology and
+ * `variants` on the subset, each as one batch (--jobs 2, docker); returns each one's
+ * results.json (Gradescope form), by name.
+ */
+export async function gradeWholeAndSubset(submissions: string, topology: string, subsetFile: string, full: string[], variants: string[]): Promise<Record<string, { score: number; tests: { name: string; score: number; max_score: number; status?: string }[] }>> {
+  const split = mkdtempSync(join(tmpdir(), 'netlab-grade-split-'));
+  const out = mkdtempSync(join(tmpdir(), 'netlab-grade-split-out-'));
+  const parts = [
+    { dir: 'full', topology, names: full },
+    { dir: 'variants', topology: subsetFile, names: variants },
+  ];
+  const results: Record<string, { score: number; tests: { name: string; score: number; max_score: number; status?: string }[] }> = {};
+  for (const p of parts) {
+    for (const n of p.names) cpSync(join(submissions, n), join(split, p.dir, n), { recursive: true });
+    const run = await runLabCli(['grade', p.topology, '--submissions', join(split, p.dir), '--out', join(out, p.dir), '--jobs', '2', '--runtime', 'docker']);
+    expect(run.code, run.stderr.slice(-2000) + readFileSync(join(out, p.dir, 'summary.md'), 'utf8')).toBe(0);
+    for (const n of p.names) results[n] = JSON.parse(readFileSync(join(out, p.dir, n, 'results.json'), 'utf8'));
+  }
+  return results;
 }
