@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * runs/<run>/results.json, junit.xml, controller.log, capture.pcap, sequence.md, sequence-<n>.svg,
  *           control.sock, replays/
  * runs/<run>/replays/<time>-<scenario>/results.json, junit.xml
- * runs/<run>/nodes/<node>/transcript.log, files/, clock/, terminal.sock, exec-env.json
+ * runs/<run>/nodes/<node>/transcript.log, files/, files-after/, clock/, .work/ (while it runs), terminal.sock, exec-env.json
  * .netlab/labs/<lab>.<run id>.json   kept labs (lab ps, attach, down)
  * .netlab/cache/                     compiled shims, debootstrap trees
  * .netlab/pull-failed.json           image pulls that failed (not tried again soon)
@@ -38,6 +38,8 @@ export const nodeFiles = {
   /** The node's working folder (local), or where its collected files go (docker). */
   files: (runDir: string, node: string) => join(runDir, 'nodes', node, 'files'),
   clock: (runDir: string, node: string) => join(runDir, 'nodes', node, 'clock'),
+  /** isolation: scenario on docker: incarnation n's working folder, bind-mounted at /lab while it runs; none is left after tear-down. */
+  work: (runDir: string, node: string, n?: number) => join(runDir, 'nodes', node, '.work', ...(n === undefined ? [] : [String(n)])),
   /** isolation: scenario: the folder as the node left it when scenario n (1-based) ended and the node was made fresh. */
   filesAfter: (runDir: string, node: string, scenario: number) => join(runDir, 'nodes', node, 'files-after', `scenario-${scenario}`),
   /** Where a held local node's terminal is served for `lab attach`. */

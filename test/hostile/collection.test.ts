@@ -26,6 +26,37 @@ describeDocker('collection from a container', () => {
   });
 });
 
+// The same rules when the folder is the host's own (isolation: scenario binds it, work-folder.ts):
+// kept at the reset (files-after) and at the end (files), after the node has exited.
+describeDocker('collection of a bind-mounted folder (isolation: scenario)', () => {
+  it('keeps files, hard links and modes without set-id bits, and leaves out links, sockets and paths too deep to name', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-collect-fresh-'));
+    const run = await runLabCli(['up', join(ROOT, 'test/fixtures/hostile/collect-fresh.yaml'), '--runtime', 'docker', '--runs', runs]);
+    expect(run.code, run.stderr.slice(-1500)).toBe(0);
+    const dir = runDirOf(run);
+    const server = join(dir, 'nodes', 'server');
+    const failures: { path: string; reason: string }[] = readResults(dir).nodes[0].collectFailures;
+    for (const [files, prefix] of [
+      [join(server, 'files-after', 'scenario-1'), 'files-after/scenario-1/'],
+      [join(server, 'files'), ''],
+    ] as const) {
+      expect(readFileSync(join(files, '...'), 'utf8')).toBe('three dots\n');
+      expect(statSync(join(files, 'run.sh')).mode & 0o7777).toBe(0o755);
+      expect(statSync(join(files, 'hard.txt')).ino).toBe(statSync(join(files, 'data.txt')).ino);
+      expect(readFileSync(join(files, 'zzz-after.txt'), 'utf8')).toBe('still collected\n');
+      for (const gone of ['passwd', 'sub/etc', 'sock']) expect(existsSync(join(files, gone)), gone).toBe(false);
+      const mine = failures.filter((f) => f.path.startsWith(prefix) && (prefix || !f.path.startsWith('files-after/')));
+      expect(mine.find((f) => f.path === `${prefix}passwd`)?.reason).toMatch(/symbolic link/);
+      expect(mine.find((f) => f.path === `${prefix}sub/etc`)?.reason).toMatch(/symbolic link/);
+      expect(mine.find((f) => f.path === `${prefix}sock`)?.reason).toMatch(/not a regular file/);
+      expect(mine.some((f) => f.path.startsWith(`${prefix}deep/`) && f.reason === 'ENAMETOOLONG')).toBe(true);
+    }
+    // The working folders are gone with the containers.
+    expect(existsSync(join(server, '.work'))).toBe(false);
+    expect(await leftovers('collect-fresh')).toBe(0);
+  });
+});
+
 describeDocker('collection over its cap', () => {
   it('collects what fits in 256 MiB and lists the rest with the reason; the run still passes', async () => {
     const runs = mkdtempSync(join(tmpdir(), 'netlab-hostile-collect-cap-'));

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { engineEndpoint, engineGet, type ContainerSummary } from './engine-get.js';
 import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
 import { deleteRule, listLabRules } from './host-firewall.js';
+import { removeWorkFolders } from './work-folder.js';
 import { ownerTag } from '../run-lease.js';
 import { heldBy, listLabs, unregisterLab } from '../lab-registry.js';
 import { RuntimeError } from '../runtime.js';
@@ -135,7 +136,12 @@ export const dockerDriver: RuntimeDriver = {
       removed += r.containers + r.networks;
       if (r.containers || r.networks) say(`removed ${r.containers} containers and ${r.networks} networks`);
     }
-    for (const rec of listLabs(projectRoot)) if (rec.runtime === 'docker' && (which.all || rec.lab === which.lab)) unregisterLab(projectRoot, rec.lab, rec.runId);
+    for (const rec of listLabs(projectRoot)) {
+      if (rec.runtime !== 'docker' || !(which.all || rec.lab === which.lab)) continue;
+      // Its containers are gone: the working folders they mounted go too.
+      if (docker) removeWorkFolders(rec.runDir, rec.nodes.map((n) => n.name));
+      unregisterLab(projectRoot, rec.lab, rec.runId);
+    }
     return removed;
   },
 };

@@ -9,8 +9,17 @@ import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-
 import type { OomEvents } from './oom-events.js';
 import { writeSparse, WriteBudgetError } from './write-sparse.js';
 import { hostProc } from './grader-task-env.js';
+import { folderSize, keepWorkFolder } from './work-folder.js';
 
 export const WORKDIR = '/lab';
+
+/** One container of a node, as the runtime made it: its folder placed, its disk baseline measured. */
+export interface Incarnation {
+  container: Docker.Container;
+  diskBaseline: number;
+  /** Its working folder on this machine (bind-mounted at WORKDIR), when it has one. */
+  workDir?: string;
+}
 
 /**
  * A node that is a container. One long-lived attach carries stdin, stdout and stderr
@@ -37,9 +46,13 @@ export class DockerNode implements RuntimeNode {
    * How the runtime makes this node's container again, as it was created (same settings,
    * files placed, a new name), for reset(); absent for adopted nodes.
    */
-  recreate?: () => Promise<{ container: Docker.Container; diskBaseline: number }>;
+  recreate?: () => Promise<Incarnation>;
   /** The next incarnation, made ahead of time (isolation: scenario). */
-  spare?: Promise<{ container: Docker.Container; diskBaseline: number }>;
+  spare?: Promise<Incarnation>;
+  /** This incarnation's working folder on this machine, bind-mounted at /lab (work-folder.ts), when it has one. */
+  workDir?: string;
+  /** The lab is kept after the run (--keep): its folders stay where the engine mounts them. */
+  kept?: boolean;
   /** The container holding the node's network namespace, when it is not the node's own (isolation: scenario). */
   netHolder?: Docker.Container;
 
@@ -204,14 +217,19 @@ export class DockerNode implements RuntimeNode {
     // Killed, not stopped: the incarnation is over and its state is only evidence now.
     await this.kill();
     const old = this.container;
+    const oldWork = this.workDir;
     const made = await (this.spare ?? this.recreate());
     // The one after is made now, while this one runs: a reset then only swaps containers.
     this.spare = this.recreate();
     this.spare.catch(() => undefined);
     this.container = made.container;
     this.diskBaseline = made.diskBaseline;
+    this.workDir = made.workDir;
     this.pid = undefined;
-    const kept = this.collectFrom(old, keepAt).finally(() => old.remove({ force: true, v: true }).catch(() => undefined));
+    // The old container has exited (kill waits for it): nothing of it runs to change its folder.
+    const kept = (oldWork ? Promise.resolve().then(() => keepWorkFolder(oldWork, keepAt, COLLECT_CAP)) : this.collectFrom(old, keepAt)).finally(() =>
+      old.remove({ force: true, v: true }).catch(() => undefined),
+    );
     return { kept };
   }
 
@@ -279,7 +297,14 @@ export class DockerNode implements RuntimeNode {
    * links; what cannot be kept (a symbolic link, a path the host refuses, past the size
    * cap) is skipped and returned with the reason, and the rest goes on.
    */
-  collect(dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
+  async collect(dest: string, capBytes = COLLECT_CAP): Promise<CollectFailure[]> {
+    // A folder on this machine, of a container that has exited in a lab that ends: moved
+    // as it is. One that still runs (or may run again) is read through the engine.
+    const work = this.workDir;
+    if (work && !this.kept && !this.isRunning && (await this.container.inspect().then((i) => i.State?.Running === false, () => false))) {
+      this.workDir = undefined;
+      return keepWorkFolder(work, dest, capBytes);
+    }
     return this.collectFrom(this.container, dest, capBytes);
   }
 
@@ -359,7 +384,9 @@ export class DockerNode implements RuntimeNode {
   /** The writable layer's size as the engine counts it (root, so a chmod 000 folder hides nothing), less what it was at create. */
   async diskUsage(): Promise<number | undefined> {
     const size = await writableLayerSize(this.container);
-    return size === undefined ? undefined : Math.max(0, size - this.diskBaseline);
+    // A bind-mounted folder is not in the layer: its files count beside it.
+    const work = this.workDir ? folderSize(this.workDir) : 0;
+    return size === undefined ? undefined : Math.max(0, size + work - this.diskBaseline);
   }
 
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {

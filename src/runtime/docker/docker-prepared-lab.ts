@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import { hostAddress, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type PreparedLab, type RuntimeNode, type WireTarget } from '../runtime.js';
-import { DockerNode, filesTar, WORKDIR, writableLayerSize } from './docker-node.js';
+import { DockerNode, filesTar, WORKDIR, writableLayerSize, type Incarnation } from './docker-node.js';
+import { engineSharesFiles, placeWorkFolder } from './work-folder.js';
 import { REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, NodeClock, withPreload } from '../node-clock.js';
@@ -79,7 +80,7 @@ export class DockerPreparedLab implements PreparedLab {
     const holder = plan.isolation === 'scenario' ? await this.netHolder(node, image, address) : undefined;
     const baseName = `netlab-${plan.name}-${opts.runId}-${node.name}`;
     let incarnation = 1;
-    const spec = (name: string): Docker.ContainerCreateOptions => ({
+    const spec = (name: string, workDir?: string): Docker.ContainerCreateOptions => ({
       name,
       ...(holder ? {} : { Hostname: node.name }),
       Image: image,
@@ -110,7 +111,7 @@ export class DockerPreparedLab implements PreparedLab {
         Memory: node.limits.memory ? parseSize(node.limits.memory) : undefined,
         NanoCpus: node.limits.cpus ? Math.round(node.limits.cpus * 1e9) : undefined,
         PidsLimit: node.limits.pids,
-        ...(binds.length ? { Binds: binds } : {}),
+        ...(binds.length || workDir ? { Binds: [...binds, ...(workDir ? [`${workDir}:${WORKDIR}`] : [])] } : {}),
         // The grading sandbox: a submission gets no capabilities, cannot gain privileges,
         // runs as an unprivileged user, and cannot write a file past the cap.
         ...(sandbox
@@ -129,17 +130,24 @@ export class DockerPreparedLab implements PreparedLab {
       ...(sandbox ? { User: sandbox.user } : {}),
       ...(holder ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } } } }),
     });
-    const files = await filesTar(node.files);
-    const make = async () => {
-      const container = await this.docker.createContainer(spec(incarnation === 1 ? baseName : `${baseName}-${incarnation}`));
-      incarnation++;
-      await container.putArchive(files, { path: '/' });
+    // A node made fresh at every scenario has its folder on this machine, bind-mounted
+    // (work-folder.ts: placing and keeping it then cost no engine archive calls).
+    const bindWork = holder && engineSharesFiles();
+    const files = bindWork ? undefined : await filesTar(node.files);
+    const make = async (): Promise<Incarnation> => {
+      const n = incarnation++;
+      const workDir = bindWork ? resolve(nodeFiles.work(opts.runDir, node.name, n)) : undefined;
+      const placed = workDir ? placeWorkFolder(workDir, node.files) : 0;
+      const container = await this.docker.createContainer(spec(n === 1 ? baseName : `${baseName}-${n}`, workDir));
+      if (files) await container.putArchive(files, { path: '/' });
       // A disk limit counts what the node writes, not the files the lab placed.
-      return { container, diskBaseline: node.limits.disk ? ((await writableLayerSize(container)) ?? 0) : 0 };
+      return { container, workDir, diskBaseline: node.limits.disk ? ((await writableLayerSize(container)) ?? 0) + placed : 0 };
     };
     const first = await make();
     const made = new DockerNode(this.docker, first.container, node.name, address, image, clock, this.setup.oomEvents);
     made.diskBaseline = first.diskBaseline;
+    made.workDir = first.workDir;
+    made.kept = opts.keep;
     made.recreate = make;
     made.netHolder = holder;
     if (holder) {

@@ -8,6 +8,7 @@ import { ensureLabImage } from '../../images/node-image.js';
 import { ensureGradingImage } from '../../images/grading-image.js';
 import { clockLibraries } from '../node-clock.js';
 import { LABEL_LAB, LABEL_LEASE, LABEL_OWNER, LABEL_RUN, removeByLabel } from './docker-labels.js';
+import { removeWorkFolders } from './work-folder.js';
 import { KEPT, leaseAlive, ownLease, ownerTag } from '../run-lease.js';
 import { HostFirewall, reapFirewall } from './host-firewall.js';
 import { OomEvents } from './oom-events.js';
@@ -32,6 +33,8 @@ export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
   // What destroy needs, set as prepare goes: destroy must work after a prepare that failed part way.
   private runId?: string;
+  /** The run folder and node names, for the working folders destroy removes. */
+  private work?: { runDir: string; nodes: string[] };
   private readonly firewall = new HostFirewall();
   private oomEvents?: OomEvents;
 
@@ -42,6 +45,7 @@ export class DockerRuntime implements Runtime {
 
   async prepare(plan: LabPlan, opts: LabRuntimeOptions): Promise<DockerPreparedLab> {
     this.runId = opts.runId;
+    this.work = { runDir: opts.runDir, nodes: plan.nodes.map((n) => n.name) };
     const phases: Record<string, number> = {};
     const libs = plan.nodes.some((n) => n.clock) ? clockLibraries(this.projectRoot) : undefined;
     const clockLibs = libs && { fix: hostVisible(libs.fix), faketime: hostVisible(libs.faketime) };
@@ -206,6 +210,7 @@ export class DockerRuntime implements Runtime {
     this.oomEvents = undefined;
     try {
       await removeByLabel(this.docker, `${LABEL_RUN}=${this.runId}`);
+      if (this.work) removeWorkFolders(this.work.runDir, this.work.nodes);
     } finally {
       await this.firewall.remove();
     }
