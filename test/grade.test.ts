@@ -67,7 +67,7 @@ function batchOf(which: string[]): string {
 }
 const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
 /** The Java pair, graded in a batch of their own and scored above zero only (see CLASS). */
-const JAVA = ['java', 'java-noflush'];
+const JAVA = ['java', 'java-noflush', 'java-localhost'];
 const REAL_CLASS = batchOf(Object.keys(CLASS));
 const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
@@ -148,7 +148,7 @@ describeDocker('lab grade (docker, sandboxed)', () => {
   // Download_tempID): a JVM per node and per scenario is the slowest start of the class, and
   // what is asserted here is that the pair compiles once, prompts and logs in; the Python
   // fixtures cover every scenario of the guide.
-  it('grades the Java pair: compiled once, started per scenario, logs in whatever the load', async () => {
+  it('grades the Java submissions: compiled once, started per scenario, logs in whatever the load, loopback-bound ones too', async () => {
     const javaOut = mkdtempSync(join(tmpdir(), 'netlab-grade-java-'));
     const guide = YAML.parse(readFileSync(TOPOLOGY, 'utf8'));
     const keep = ['login and logout', 'several clients logged in at once', 'Download_tempID'];
@@ -165,6 +165,11 @@ describeDocker('lab grade (docker, sandboxed)', () => {
         expect(r.score, n).toBeGreaterThan(0);
         expect(r.tests.find((t: { name: string }) => t.name === 'login and logout'), n).toMatchObject({ status: 'passed' });
       }
+      // The JVM's sockets go through the same shim: bound to localhost, connecting to a hard-coded 127.0.0.1.
+      const report = readFileSync(join(javaOut, 'java-localhost', 'report.md'), 'utf8');
+      expect(report).toMatch(/server bound 127\.0\.0\.1:4000 \(TCP\); the lab reached it on [\d.]+:4000/);
+      expect(report).toMatch(/phone1 sent to 127\.0\.0\.1:4000 \(TCP, connect\); the lab delivered it to the server/);
+      expect(report).toMatch(/phone1 bound 127\.0\.0\.1:5000 \(UDP\)/);
     } finally {
       rmSync(subset, { force: true });
     }
