@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -72,5 +72,31 @@ describeDocker('lab grade --swarm (a single-node swarm this test makes, and undo
     const gs = JSON.parse(readFileSync(join(out, 'gradescope.json'), 'utf8'));
     expect(Object.keys(gs).sort()).toEqual(Object.keys(EXPECTED).sort());
     expect(await batchLeftovers()).toBe(0);
+  });
+
+  it('--volume: works in a folder of its own on the user\'s volume, removes only that, and names a volume that is not there', async () => {
+    expect((await docker.info()).Swarm?.LocalNodeState).toBe('active'); // the test before made or found it
+    const missing = await runLabCli(['grade', TOPOLOGY, '--submissions', cls, '--swarm', '--volume', `netlab-test-none-${process.pid}`, '--out', join(dir, 'none')], { env });
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toMatch(/--volume netlab-test-none-\d+: no such volume on this engine; create it on every node first/);
+    expect(await batchLeftovers()).toBe(0);
+
+    const name = `netlab-test-class-${process.pid}`;
+    await docker.createVolume({ Name: name });
+    try {
+      const mountpoint = ((await docker.getVolume(name).inspect()) as { Mountpoint: string }).Mountpoint;
+      const one = join(dir, 'one');
+      cpSync(join(cls, 'correct'), join(one, 'correct'), { recursive: true });
+      const out = join(dir, 'out-volume');
+      const r = await runLabCli(['grade', TOPOLOGY, '--submissions', one, '--swarm', '--volume', name, '--out', out], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`volume ${name}\\)`));
+      expect(JSON.parse(readFileSync(join(out, 'correct', 'results.json'), 'utf8')).score, r.stderr).toBe(EXPECTED.correct);
+      // The volume stays, and nothing of the batch is left on it.
+      expect(readdirSync(mountpoint)).toEqual([]);
+      expect(await batchLeftovers()).toBe(0);
+    } finally {
+      await docker.getVolume(name).remove().catch(() => undefined);
+    }
   });
 });

@@ -29,6 +29,7 @@ export interface GradeCliOptions {
   unsafeLocal?: boolean;
   swarm?: boolean;
   shards?: string;
+  volume?: string;
 }
 
 const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
@@ -37,6 +38,7 @@ const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, s
 export async function grade(projectRoot: string, file: string, o: GradeCliOptions, signal: AbortSignal): Promise<number> {
   if (!o.submission === !o.submissions) throw new UsageError('give --submission DIR (one) or --submissions DIR (a folder of them)');
   if (o.shard && !o.submissions) throw new UsageError('--shard i/N splits a class: give --submissions DIR');
+  if (o.volume && !o.swarm) throw new UsageError('--volume names the volume a --swarm batch works on: give --swarm too');
   const shard = o.shard ? parseShard(o.shard) : undefined;
   const roles = o.as.split(',').map((r) => r.trim()) as GradeRole[];
   for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
@@ -108,6 +110,7 @@ async function gradeSwarm(projectRoot: string, plan: LabPlan, roles: GradeRole[]
     roles,
     jobs,
     shards,
+    volume: o.volume,
     signal,
     say: (m) => process.stderr.write(`${m}\n`),
     // Progress from the tasks' states, printed when it changes.

@@ -153,6 +153,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--shard <i/N>', 'grade only the i-th of N stable shares of --submissions (by sorted name); join them with `lab grade merge`')
     .option('--swarm', 'grade --submissions as a Docker Swarm job across the swarm\'s nodes (the engine must be a swarm manager; docs/cluster.md)')
     .option('--shards <n>', 'with --swarm: tasks in all (default: one a submission); --jobs is tasks at once')
+    .option('--volume <name>', 'with --swarm: the Docker volume (on every node: NFS or similar across machines) that holds the class and results; the batch works in a folder of its own there and removes only that (default: a volume of its own on this one node)')
     .option('--unsafe-local', 'grade on the local runtime, without the sandbox: student code runs as you on this machine (trusted code, or inside a sandbox of your own)')
     .action(async (file, dirs: string[], o) => {
       if (file === 'merge') return setCode(await verbs.gradeMerge(dirs, o));

@@ -24,6 +24,12 @@ export interface SwarmGradeOptions {
   jobs: number;
   /** Shares (tasks) in all; default one a submission. */
   shards?: number;
+  /**
+   * A volume the user made on every node (NFS or similar across machines): the batch
+   * works in a folder of its own on it and removes only that folder. Default: a volume the
+   * batch makes and removes, which only one node has.
+   */
+  volume?: string;
   signal: AbortSignal;
   say: (line: string) => void;
   progress?: (slots: SlotState[]) => void;
@@ -71,6 +77,8 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
   const progress = (m: string) => (/^(reusing|using|Step|--->|Removing|Successfully)/.test(m) ? undefined : o.say(m));
   let removed: SwarmGradeResult['removed'] = { services: 0, volumes: 0, labs: { containers: 0, networks: 0 } };
   let result: SwarmGradeResult | undefined;
+  /** The batch's folder on a volume of the user's: removed afterwards, the volume left. */
+  let ownFolder: string | undefined;
   try {
     // The images every task's labs use, built here (a task cannot build them) and named by tag.
     const [node, grading] = await Promise.all([
@@ -81,10 +89,21 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
     const imageId = (await o.docker.getImage(grader.tag).inspect()).Id;
     const tImages = performance.now() - t0;
 
-    const volume = `netlab-grade-${batch}`;
-    await o.docker.createVolume({ Name: volume, Labels: { [LABEL_BATCH]: batch, [LABEL_OWNER]: owner } });
-    const mountpoint = ((await o.docker.getVolume(volume).inspect()) as { Mountpoint: string }).Mountpoint;
-    const work = { subs: join(mountpoint, 'submissions'), topo: join(mountpoint, 'topology'), parts: join(mountpoint, 'parts'), binds: join(mountpoint, 'binds') };
+    const volume = o.volume ?? `netlab-grade-${batch}`;
+    if (!o.volume) await o.docker.createVolume({ Name: volume, Labels: { [LABEL_BATCH]: batch, [LABEL_OWNER]: owner } });
+    const info = (await o.docker
+      .getVolume(volume)
+      .inspect()
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode === 404) throw new SwarmError(`--volume ${volume}: no such volume on this engine; create it on every node first (docs/cluster.md, "A class on three hosts")`);
+        throw e;
+      })) as { Mountpoint: string };
+    // The tasks see the volume at the path its host has it (a file a task's lab bind-mounts
+    // must be where the engine looks); on a volume of the user's, in a folder of this batch.
+    const mountpoint = info.Mountpoint;
+    const base = o.volume ? join(mountpoint, `netlab-grade-${batch}`) : mountpoint;
+    if (o.volume) ownFolder = base;
+    const work = { subs: join(base, 'submissions'), topo: join(base, 'topology'), parts: join(base, 'parts'), binds: join(base, 'binds') };
     for (const n of names) cpSync(join(o.submissionsDir, n), join(work.subs, n), { recursive: true });
     cpSync(dirname(resolve(o.plan.file)), work.topo, { recursive: true, filter: (src) => !/(^|\/)(node_modules|\.git)$/.test(src) });
     mkdirSync(work.parts, { recursive: true });
@@ -127,6 +146,7 @@ export async function swarmGrade(o: SwarmGradeOptions): Promise<SwarmGradeResult
     result = { ...merged, shardsMissing: [...new Set([...merged.shardsMissing, ...failedShards])], batch, slots, removed, ms: { images: tImages, job: tJob, total: performance.now() - t0 } };
   } finally {
     removed = await removeSwarmBatch(o.docker, batch);
+    if (ownFolder) rmSync(ownFolder, { recursive: true, force: true });
     if (result) result.removed = removed;
     o.say(`swarm batch ${batch} removed: ${removed.services} service, ${removed.volumes} volume, ${removed.labs.containers} lab containers and ${removed.labs.networks} networks left by tasks`);
   }
