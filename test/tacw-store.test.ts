@@ -39,6 +39,20 @@ function storeTests(name: string, open: () => Promise<ExposureStore | undefined>
       expect(hits[0]).toMatchObject({ time: 15_000, riskLevel: 4, exposures: 1, threshold: 2 });
     });
 
+    it('answers lookups made at once (one query for them all) exactly as one at a time', async (ctx) => {
+      if (!store) return ctx.skip();
+      const asks = [
+        [{ payload: visitToken(1, OTHER), time: 15_000 }, { payload: visitToken(2, UUID), time: 15_000 }],
+        [{ payload: visitToken(3, UUID), time: 9_000 }],
+        [{ payload: visitToken(4, UUID), time: 10_000 }, { payload: visitToken(9, OTHER), time: 1 }, { payload: visitToken(5, UUID), time: 20_000 }],
+      ];
+      const together = await Promise.all(asks.map((a) => s().lookup(a)));
+      const alone: Awaited<ReturnType<ExposureStore['lookup']>>[] = [];
+      for (const a of asks) alone.push(await s().lookup(a));
+      expect(together).toEqual(alone);
+      expect(together.map((h) => h.map((x) => x.index).sort())).toEqual([[1], [], [0, 2]]);
+    });
+
     it('matches a visit time inside the interval, edges included, and nothing outside', async (ctx) => {
       if (!store) return ctx.skip();
       const p = visitToken(5, UUID);

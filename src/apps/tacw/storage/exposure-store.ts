@@ -2,6 +2,7 @@ import type { Exposure, TokenHit } from '../domain/exposure.js';
 import type { StatusToken } from '../domain/status-request.js';
 import { MIGRATIONS, VERSION_TABLE } from './schema.js';
 import type { SqlRunner } from './sql-runner.js';
+import { LookupBatcher } from './lookup-batcher.js';
 
 /** Outcome of recording a report: `replayed` means its JWT was used before and nothing was stored. */
 export type RecordOutcome = 'stored' | 'replayed';
@@ -53,6 +54,8 @@ SELECT r.i::int4 AS index, r.t AS time, e.risk_level::int4 AS risk_level,
  * traffic than 8 MB of hashes. The domain's visitToken() is the same function (tested).
  */
 export class SqlExposureStore implements ExposureStore {
+  private readonly batcher = new LookupBatcher((tokens) => this.lookupNow(tokens));
+
   private constructor(private readonly db: SqlRunner) {}
 
   get label(): string {
@@ -94,7 +97,12 @@ export class SqlExposureStore implements ExposureStore {
     });
   }
 
-  async lookup(tokens: readonly StatusToken[]): Promise<TokenHit[]> {
+  /** Lookups at the same moment share one query (lookup-batcher.ts). */
+  lookup(tokens: readonly StatusToken[]): Promise<TokenHit[]> {
+    return this.batcher.lookup(tokens);
+  }
+
+  private async lookupNow(tokens: readonly StatusToken[]): Promise<TokenHit[]> {
     if (tokens.length === 0) return [];
     const rows = await this.db.query<{ index: number; time: string | number; risk_level: number; exposures: number; threshold: number }>(
       LOOKUP,
