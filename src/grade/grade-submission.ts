@@ -12,9 +12,9 @@ import { LOOPBACK_LOG, planWithSubmission, type GradeRole } from './submission-p
 import { diagnoseServer } from './diagnose-listening.js';
 import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
+import { retryTimeouts, runSteady } from './grade-reruns.js';
 
 /** A Docker Engine API error of the engine's own (dockerode: "(HTTP code 500) server error - ..."). */
-const ENGINE_ERROR = /^\(HTTP code 5\d\d\)/;
 
 export type { SubmissionGrade } from '../model/grade-results.js';
 
@@ -99,17 +99,10 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
           diagnose: role === 'client' ? undefined : (node) => diagnoseServer(node(serverName), port),
         });
       };
+      const note = (line: string) => (grade.reruns = [...(grade.reruns ?? []), `${role}: ${line}`]);
+      const steadyRun = (p: LabPlan, what: string) => runSteady(labRun, p, what, () => ctl.signal.aborted || overTime, note, log);
       try {
-        results = await labRun(plan);
-        // The engine failing under the lab (an HTTP 5xx of its own, seen once in CI: "OCI
-        // runtime start failed: cannot start an already running container") is not the
-        // submission's doing: the lab is run once more, and the report says so.
-        if (!ctl.signal.aborted && !overTime && results.error && ENGINE_ERROR.test(results.error.message)) {
-          const first = results.error.message;
-          log?.warn({ role, error: first }, 'engine error: the lab is run again');
-          results = await labRun(plan);
-          grade.reruns = [...(grade.reruns ?? []), `${role}: the lab hit an engine error and was run again: ${first.trim()}`];
-        }
+        results = await steadyRun(plan, 'the lab');
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', onAbort);
@@ -118,7 +111,9 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         interrupted(grade, opts.plan, role, results.scenarios, results.runDir);
         break;
       }
-      if (!overTime && !results.error) await retryTimeouts(plan, results, labRun, ctl.signal, log);
+      if (!overTime && !results.error) {
+        await retryTimeouts(plan, results, (p) => steadyRun(p, 'the lab grading timeouts again'), ctl.signal, note, log);
+      }
       const graded = new Map(results.scenarios.map((s) => [s.name, s]));
       const why = overTime
         ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
@@ -147,28 +142,6 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
     }
   }
   return finish(grade, t0);
-}
-
-/**
- * Scenarios that failed because a step waited out its deadline are graded again on a fresh
- * lab (grading.retry_timeouts times, default once), and a pass counts: on a loaded grading
- * machine a correct program can answer late, and a tutor would not take the points. A
- * program that never answers fails every time. The report says a scenario was retried.
- */
-async function retryTimeouts(plan: LabPlan, results: LabResults, labRun: (p: LabPlan) => Promise<LabResults>, signal: AbortSignal, log?: Logger): Promise<void> {
-  for (let attempt = 0; attempt < (plan.grading?.retry_timeouts ?? 1); attempt++) {
-    const again = results.scenarios.filter((s) => s.status === 'failed' && s.failure?.timedOut);
-    if (!again.length || signal.aborted) return;
-    log?.info({ scenarios: again.map((s) => s.name) }, 'grading again what timed out');
-    const names = new Set(again.map((s) => s.name));
-    const rerun = await labRun({ ...plan, scenarios: plan.scenarios.filter((s) => names.has(s.name)) });
-    if (rerun.error) return;
-    for (const r of rerun.scenarios) {
-      const i = results.scenarios.findIndex((s) => s.name === r.name);
-      const first = results.scenarios[i]!;
-      results.scenarios[i] = { ...r, retried: { firstFailure: first.retried?.firstFailure ?? first.failure!.message, attempts: (first.retried?.attempts ?? 1) + 1 } };
-    }
-  }
 }
 
 /** Ctrl-C: keep what was graded in this role, zero the rest with the reason, and the roles not reached. */
