@@ -97,9 +97,9 @@ export class SqlExposureStore implements ExposureStore {
     });
   }
 
-  /** Lookups at the same moment share one query (lookup-batcher.ts). */
+  /** On a pool, lookups at the same moment share one query (lookup-batcher.ts). */
   lookup(tokens: readonly StatusToken[]): Promise<TokenHit[]> {
-    return this.batcher.lookup(tokens);
+    return this.db.pooled ? this.batcher.lookup(tokens) : this.lookupNow(tokens);
   }
 
   private async lookupNow(tokens: readonly StatusToken[]): Promise<TokenHit[]> {

@@ -49,6 +49,7 @@ export async function openPgRunner(connectionString: string, max = 10, waitMs = 
   const host = new URL(connectionString).host || 'local socket';
   return {
     label: `PostgreSQL ${version} at ${host}`,
+    pooled: true,
     ...q(pool),
     async exec(text) {
       await pool.query(text);

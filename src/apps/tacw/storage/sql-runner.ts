@@ -22,4 +22,10 @@ export interface SqlRunner extends SqlQuery {
   close(): Promise<void>;
   /** Names the database for logs: "PGlite 0.5.17 (PostgreSQL 18.x)", "PostgreSQL 15.x at host". */
   readonly label: string;
+  /**
+   * A pool of connections (pg): status lookups made at the same moment then go as one
+   * query (lookup-batcher.ts). PGlite runs one statement at a time in this process, and its
+   * unprepared plan for a long token list was slower: measured 371 against 974 req/s.
+   */
+  readonly pooled?: boolean;
 }
