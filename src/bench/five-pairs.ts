@@ -4,6 +4,7 @@
  * same run (an 11-node lab with no scenarios). The chat latency with five pairs at once
  * is in crchat-latency.
  */
+import { benchSignal } from './bench-signal.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   for (let i = 0; i < 3; i++) {
     const { runtime } = await chooseRuntime('auto', root);
     kind = runtime.kind;
-    const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-5p-')), signal: new AbortController().signal, reporter: quiet });
+    const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-5p-')), signal: benchSignal, reporter: quiet });
     if (res.status !== 'passed') throw new Error(`five-pairs ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
     runs.push({ ms: res.ms, phases: res.phases });
   }

@@ -4,6 +4,7 @@
  * keeps every core busy. The target is zero spread: every grade the same. Also says how
  * many grades needed the timeout retry to get there (the report says so per scenario).
  */
+import { benchSignal } from './bench-signal.js';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +38,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
       roles: ['both'],
       runtime: async () => runtimeOf('docker', root),
       projectRoot: root,
-      signal: new AbortController().signal,
+      signal: benchSignal,
       outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-spread-grades-')),
       submissionsDir: batch,
       jobs,

@@ -8,6 +8,7 @@
  * nothing, so its ratio is only a guide with no target of its own; the start-up target is
  * judged against the honest floor in lab-startup-honest.ts.
  */
+import { benchSignal } from './bench-signal.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, s
 export async function timeLab(nodes: number, kind: 'docker' | 'local'): Promise<{ firstOutput: number; total: number; phases: Record<string, number> }> {
   const plan = loadTopology(writeLab(nodes));
   const { runtime } = await chooseRuntime(kind, root);
-  const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-runs-')), signal: new AbortController().signal, reporter: quiet });
+  const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-runs-')), signal: benchSignal, reporter: quiet });
   if (res.status !== 'passed') throw new Error(`bench lab ended ${res.status}: ${res.error?.message}`);
   // The lab is "up" when every node has printed; wait for that before the run finishes counting.
   const firstOutput = Math.max(...res.nodes.map((n) => n.firstOutputMs ?? Infinity));

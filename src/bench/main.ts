@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { abortBenches, benchSignal } from './bench-signal.js';
 
 type Bench = () => Promise<{ title: string; lines: string[] }>;
 
@@ -16,8 +17,12 @@ const files = readdirSync(here)
   .filter((f) => filter.length === 0 || filter.some((w) => f.includes(w)))
   .sort();
 
+process.on('SIGINT', abortBenches);
+process.on('SIGTERM', abortBenches);
+
 let failed = 0;
 for (const f of files) {
+  if (benchSignal.aborted) break;
   const mod = (await import(pathToFileURL(`${here}/${f}`).href)) as { default?: Bench };
   if (typeof mod.default !== 'function') continue;
   const t0 = performance.now();
@@ -29,4 +34,4 @@ for (const f of files) {
     process.stdout.write(`\n## ${f}: FAILED: ${(e as Error).stack ?? e}\n`);
   }
 }
-process.exit(failed ? 1 : 0);
+process.exit(benchSignal.aborted ? 130 : failed ? 1 : 0);

@@ -4,6 +4,7 @@
  * alternating, three runs each, median wall time, on docker (when an engine answers) and local.
  * The target of issue #12 is under 10% slower with capture.
  */
+import { benchSignal } from './bench-signal.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,7 +34,7 @@ async function measure(kind: 'docker' | 'local', file: string, rounds: number): 
   for (let i = 0; i < rounds; i++) {
     for (const mode of ['off', 'on'] as const) {
       const { runtime } = await chooseRuntime(kind, root);
-      const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-cap-')), signal: new AbortController().signal, reporter: quiet, capture: mode });
+      const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-cap-')), signal: benchSignal, reporter: quiet, capture: mode });
       if (res.status !== 'passed') throw new Error(`${file} on ${kind} (capture ${mode}) ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
       ms[mode].push(res.ms);
       scen[mode].push(res.phases.scenarios ?? 0);

@@ -3,6 +3,7 @@
  * datagrams (1%, 10%, 30%), and `rate` requested vs a TCP transfer's measured throughput.
  * One small lab of two inline Node programs, on the default runtime.
  */
+import { benchSignal } from './bench-signal.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,7 +63,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   const file = join(dir, 'wirebench.yaml');
   writeFileSync(file, topology());
   const { runtime } = await chooseRuntime('auto', root);
-  const res = await runLab({ plan: loadTopology(file), runtime, projectRoot: root, runsDir: join(dir, 'runs'), signal: new AbortController().signal, reporter: quiet, capture: 'off' });
+  const res = await runLab({ plan: loadTopology(file), runtime, projectRoot: root, runsDir: join(dir, 'runs'), signal: benchSignal, reporter: quiet, capture: 'off' });
   if (res.status !== 'passed') throw new Error(`wirebench ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
   const log = readFileSync(nodeFiles.transcript(res.runDir, 'receiver'), 'utf8');
   const got = [...log.matchAll(/got (\d+)/g)].map((m) => Number(m[1]));
