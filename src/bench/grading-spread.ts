@@ -4,20 +4,15 @@
  * keeps every core busy. The target is zero spread: every grade the same. Also says how
  * many grades needed the timeout retry to get there (the report says so per scenario).
  */
-import { benchSignal } from './bench-signal.js';
 import { cpSync, mkdtempSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadTopology } from '../topology/load-topology.js';
-import { runtimeOf } from '../runtime/choose-runtime.js';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
-import { gradeBatch } from '../grade/grade-batch.js';
-import type { LabReporter } from '../lab/run-lab.js';
+import { gradeBluetraceClass } from './grade-bluetrace-class.js';
 import { cpuLoad } from './cpu-load.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!(await pingDocker(dockerClient()))) return { title: 'grading spread under load', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
@@ -28,25 +23,9 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   materialize(join(fixtures, 'bluetrace'), one);
   const batch = mkdtempSync(join(tmpdir(), 'netlab-bench-spread-'));
   for (let i = 1; i <= n; i++) cpSync(join(one, 'correct'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
-  const plan = loadTopology(join(root, 'topologies', 'grading', 'bluetrace.yaml'));
-  const jobs = availableParallelism();
   const load = await cpuLoad();
-  const t0 = performance.now();
   try {
-    const grades = await gradeBatch({
-      plan,
-      roles: ['both'],
-      runtime: async () => runtimeOf('docker', root),
-      projectRoot: root,
-      signal: benchSignal,
-      outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-spread-grades-')),
-      submissionsDir: batch,
-      jobs,
-      force: true,
-      progress: { start() {}, done() {}, stop() {} },
-      reporter: () => quiet,
-    });
-    const minutes = (performance.now() - t0) / 60_000;
+    const { grades, minutes, jobs } = await gradeBluetraceClass(root, batch);
     const byScore = new Map<string, number>();
     for (const g of grades) byScore.set(`${g.score}/${g.max}`, (byScore.get(`${g.score}/${g.max}`) ?? 0) + 1);
     const retried = grades.filter((g) => g.scenarios.some((s) => s.retried)).length;

@@ -4,21 +4,16 @@
  * submissions per minute; one submission's time split into image, start, scenarios and
  * tear-down; and whether the ten copies of one submission all got the same score.
  */
-import { benchSignal } from './bench-signal.js';
 import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadTopology } from '../topology/load-topology.js';
-import { runtimeOf } from '../runtime/choose-runtime.js';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
-import { gradeBatch } from '../grade/grade-batch.js';
-import type { LabReporter } from '../lab/run-lab.js';
+import { gradeBluetraceClass } from './grade-bluetrace-class.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The fixtures that attack the sandbox (test/fixtures/submissions/bluetrace/README.md). */
 const HOSTILE = ['fork-bomb', 'endless-output', 'never-exits', 'c-hostile'];
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!(await pingDocker(dockerClient()))) return { title: 'grading throughput', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
@@ -35,23 +30,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   renameSync(join(batch, 'correct'), join(batch, 'correct-01'));
   for (const extra of readdirSync(batch).sort().slice(20)) rmSync(join(batch, extra), { recursive: true, force: true });
   for (let i = 2; readdirSync(batch).length < 20; i++) cpSync(join(batch, 'correct-01'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
-  const plan = loadTopology(join(root, 'topologies', 'grading', 'bluetrace.yaml'));
-  const jobs = availableParallelism();
-  const t0 = performance.now();
-  const grades = await gradeBatch({
-    plan,
-    roles: ['both'],
-    runtime: async () => runtimeOf('docker', root),
-    projectRoot: root,
-    signal: benchSignal,
-    outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-grades-')),
-    submissionsDir: batch,
-    jobs,
-    force: true,
-    progress: { start() {}, done() {}, stop() {} },
-    reporter: () => quiet,
-  });
-  const minutes = (performance.now() - t0) / 60_000;
+  const { grades, minutes, jobs } = await gradeBluetraceClass(root, batch);
   const copies = grades.filter((g) => g.submission.startsWith('correct-'));
   const scores = [...new Set(copies.map((g) => g.score))];
   const one = copies[0]?.runs[0]?.phases ?? {};
