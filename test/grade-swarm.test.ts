@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, runLabCli } from './helpers/lab-cli.js';
 import { materializeSubmissions } from './helpers/submissions.js';
+import { guideSubset } from './helpers/guide-subset.js';
 
 const TOPOLOGY = 'topologies/grading/bluetrace.yaml';
 /** Two of grade.test.ts's EXPECTED scores (played as both server and client): full marks, and the lockout (1) lost. */
@@ -83,19 +84,23 @@ describeDocker('lab grade --swarm (a single-node swarm this test makes, and undo
 
     const name = `netlab-test-class-${process.pid}`;
     await docker.createVolume({ Name: name });
+    // The volume is what is tested here, not the guide: one scenario is enough.
+    const guide = guideSubset(TOPOLOGY, (n) => n === 'login and logout');
     try {
       const mountpoint = ((await docker.getVolume(name).inspect()) as { Mountpoint: string }).Mountpoint;
       const one = join(dir, 'one');
       cpSync(join(cls, 'correct'), join(one, 'correct'), { recursive: true });
       const out = join(dir, 'out-volume');
-      const r = await runLabCli(['grade', TOPOLOGY, '--submissions', one, '--swarm', '--volume', name, '--out', out], { env });
+      const r = await runLabCli(['grade', guide.file, '--submissions', one, '--swarm', '--volume', name, '--out', out], { env });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(new RegExp(`volume ${name}\\)`));
-      expect(JSON.parse(readFileSync(join(out, 'correct', 'results.json'), 'utf8')).score, r.stderr).toBe(EXPECTED.correct);
+      expect(guide.points).toBeGreaterThan(0);
+      expect(JSON.parse(readFileSync(join(out, 'correct', 'results.json'), 'utf8')).score, r.stderr).toBe(guide.points);
       // The volume stays, and nothing of the batch is left on it.
       expect(readdirSync(mountpoint)).toEqual([]);
       expect(await batchLeftovers()).toBe(0);
     } finally {
+      guide.remove();
       await docker.getVolume(name).remove().catch(() => undefined);
     }
   });
