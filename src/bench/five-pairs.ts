@@ -11,11 +11,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
-import { runLab, type LabReporter } from '../lab/run-lab.js';
+import { runLab } from '../lab/run-lab.js';
 import { timeLab } from './lab-startup.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
@@ -25,7 +25,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   for (let i = 0; i < 3; i++) {
     const { runtime } = await chooseRuntime('auto', root);
     kind = runtime.kind;
-    const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-5p-')), signal: benchSignal, reporter: quiet });
+    const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-5p-')), signal: benchSignal, reporter: quietReporter });
     if (res.status !== 'passed') throw new Error(`five-pairs ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
     runs.push({ ms: res.ms, phases: res.phases });
   }

@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { runtimeOf } from '../runtime/choose-runtime.js';
 import { gradeBatch } from '../grade/grade-batch.js';
-import type { LabReporter } from '../lab/run-lab.js';
 import type { SubmissionGrade } from '../model/grade-results.js';
 import { benchSignal } from './bench-signal.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 /** A folder of BlueTrace submissions graded as `lab grade --submissions DIR --jobs <cores> --runtime docker` does, quietly; with the minutes it took. */
 export async function gradeBluetraceClass(root: string, submissionsDir: string): Promise<{ grades: SubmissionGrade[]; minutes: number; jobs: number }> {
@@ -25,7 +25,19 @@ export async function gradeBluetraceClass(root: string, submissionsDir: string):
     jobs,
     force: true,
     progress: { start() {}, done() {}, stop() {} },
-    reporter: () => quiet,
+    reporter: () => quietReporter,
   });
   return { grades, minutes: (performance.now() - t0) / 60_000, jobs };
+}
+
+/**
+ * The BlueTrace fixture class (test/fixtures/submissions/bluetrace) written out as
+ * submission folders in dest: most variants are stored as diffs against `correct`, and the
+ * plain-JS materializer the tests use is loaded at run time, so that src/ does not import
+ * test/ (see the fixtures' README).
+ */
+export async function materializeBluetrace(root: string, dest: string): Promise<void> {
+  const fixtures = join(root, 'test', 'fixtures', 'submissions');
+  const { materialize } = (await import(pathToFileURL(join(fixtures, 'materialize.mjs')).href)) as { materialize: (fixtures: string, dest: string) => string[] };
+  materialize(join(fixtures, 'bluetrace'), dest);
 }

@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { materializeBluetrace } from './grade-bluetrace-class.js';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,10 +43,8 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   const docker = dockerClient();
   if (!(await pingDocker(docker))) return { title: 'grading with --swarm', lines: ['skipped: grading needs a Docker engine'] };
   const size = Number(process.env.NETLAB_BENCH_SWARM_CLASS ?? 20);
-  const fixtures = join(root, 'test', 'fixtures', 'submissions');
-  const { materialize } = (await import(pathToFileURL(join(fixtures, 'materialize.mjs')).href)) as { materialize: (fixtures: string, dest: string) => string[] };
   const all = mkdtempSync(join(tmpdir(), 'netlab-bench-swarm-all-'));
-  materialize(join(fixtures, 'bluetrace'), all);
+  await materializeBluetrace(root, all);
   const cls = mkdtempSync(join(tmpdir(), 'netlab-bench-swarm-class-'));
   // The hostile ones (fork bomb, endless output) and the JVM pair are left out: their time is not the Swarm's.
   const names = ['correct', 'no-lockout', 'short-tempid', 'no-beacon-expiry', 'wording', 'never-exits'].filter((n) => readdirSync(all).includes(n));

@@ -7,9 +7,9 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
-import { gradeBluetraceClass } from './grade-bluetrace-class.js';
+import { gradeBluetraceClass, materializeBluetrace } from './grade-bluetrace-class.js';
 import { cpuLoad } from './cpu-load.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,10 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!(await pingDocker(dockerClient()))) return { title: 'grading spread under load', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
   const n = Number(process.env.GRADE_SPREAD_N ?? 50);
-  const fixtures = join(root, 'test', 'fixtures', 'submissions');
-  const { materialize } = (await import(pathToFileURL(join(fixtures, 'materialize.mjs')).href)) as { materialize: (fixtures: string, dest: string) => string[] };
   const one = mkdtempSync(join(tmpdir(), 'netlab-bench-one-'));
-  materialize(join(fixtures, 'bluetrace'), one);
+  await materializeBluetrace(root, one);
   const batch = mkdtempSync(join(tmpdir(), 'netlab-bench-spread-'));
   for (let i = 1; i <= n; i++) cpSync(join(one, 'correct'), join(batch, `correct-${String(i).padStart(2, '0')}`), { recursive: true });
   const load = await cpuLoad();

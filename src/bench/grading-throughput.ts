@@ -7,9 +7,9 @@
 import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
-import { gradeBluetraceClass } from './grade-bluetrace-class.js';
+import { gradeBluetraceClass, materializeBluetrace } from './grade-bluetrace-class.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The fixtures that attack the sandbox (test/fixtures/submissions/bluetrace/README.md). */
@@ -17,13 +17,8 @@ const HOSTILE = ['fork-bomb', 'endless-output', 'never-exits', 'c-hostile'];
 
 export default async function bench(): Promise<{ title: string; lines: string[] }> {
   if (!(await pingDocker(dockerClient()))) return { title: 'grading throughput', lines: ['skipped: grading needs a Docker engine (sandbox)'] };
-  // The fixtures store most variants as diffs against `correct`; the same plain-JS
-  // materializer the tests use writes them out as standalone folders. It is loaded from
-  // the project at run time so that src/ does not import test/ (see the fixtures' README).
-  const fixtures = join(root, 'test', 'fixtures', 'submissions');
-  const { materialize } = (await import(pathToFileURL(join(fixtures, 'materialize.mjs')).href)) as { materialize: (fixtures: string, dest: string) => string[] };
   const batch = mkdtempSync(join(tmpdir(), 'netlab-bench-class-'));
-  materialize(join(fixtures, 'bluetrace'), batch);
+  await materializeBluetrace(root, batch);
   // A class of 20 as a course hands in: the hostile fixtures out (they only cost their
   // limits), then the first of the rest by name, padded with copies of the correct one.
   for (const h of HOSTILE) rmSync(join(batch, h), { recursive: true, force: true });

@@ -18,9 +18,10 @@ import type Docker from 'dockerode';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
 import { dockerClient, pingDocker } from '../runtime/docker/docker-client.js';
-import { runLab, type LabReporter } from '../lab/run-lab.js';
+import { runLab } from '../lab/run-lab.js';
 import { ensureLabImage } from '../images/node-image.js';
 import { removeByLabel } from '../runtime/docker/docker-labels.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PRINT = "console.log('up '+process.env.NETLAB_NODE_NAME);process.stdin.resume()";
@@ -35,13 +36,12 @@ export function writeLab(nodes: number): string {
   return file;
 }
 
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 /** One lab up with no scenarios: returns ms to the last node's first output, and total ms. */
 export async function timeLab(nodes: number, kind: 'docker' | 'local'): Promise<{ firstOutput: number; total: number; phases: Record<string, number> }> {
   const plan = loadTopology(writeLab(nodes));
   const { runtime } = await chooseRuntime(kind, root);
-  const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-runs-')), signal: benchSignal, reporter: quiet });
+  const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-runs-')), signal: benchSignal, reporter: quietReporter });
   if (res.status !== 'passed') throw new Error(`bench lab ended ${res.status}: ${res.error?.message}`);
   // The lab is "up" when every node has printed; wait for that before the run finishes counting.
   const firstOutput = Math.max(...res.nodes.map((n) => n.firstOutputMs ?? Infinity));

@@ -11,11 +11,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
-import { runLab, type LabReporter } from '../lab/run-lab.js';
+import { runLab } from '../lab/run-lab.js';
 import type { LabPlan } from '../topology/lab-plan.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The plan without its wire steps, at any depth (foreach, parallel). */
@@ -34,7 +34,7 @@ async function measure(kind: 'docker' | 'local', file: string, rounds: number): 
   for (let i = 0; i < rounds; i++) {
     for (const mode of ['off', 'on'] as const) {
       const { runtime } = await chooseRuntime(kind, root);
-      const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-cap-')), signal: benchSignal, reporter: quiet, capture: mode });
+      const res = await runLab({ plan, runtime, projectRoot: root, runsDir: mkdtempSync(join(tmpdir(), 'netlab-bench-cap-')), signal: benchSignal, reporter: quietReporter, capture: mode });
       if (res.status !== 'passed') throw new Error(`${file} on ${kind} (capture ${mode}) ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
       ms[mode].push(res.ms);
       scen[mode].push(res.phases.scenarios ?? 0);

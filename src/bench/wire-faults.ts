@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime } from '../runtime/choose-runtime.js';
-import { runLab, type LabReporter } from '../lab/run-lab.js';
+import { runLab } from '../lab/run-lab.js';
 import { nodeFiles } from '../model/run-paths.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 const N = 10_000;
 const LOSSES = [1, 10, 30];
 const RATES = [[800, 200_000], [4000, 1_000_000]] as const;
@@ -63,7 +63,7 @@ export default async function bench(): Promise<{ title: string; lines: string[] 
   const file = join(dir, 'wirebench.yaml');
   writeFileSync(file, topology());
   const { runtime } = await chooseRuntime('auto', root);
-  const res = await runLab({ plan: loadTopology(file), runtime, projectRoot: root, runsDir: join(dir, 'runs'), signal: benchSignal, reporter: quiet, capture: 'off' });
+  const res = await runLab({ plan: loadTopology(file), runtime, projectRoot: root, runsDir: join(dir, 'runs'), signal: benchSignal, reporter: quietReporter, capture: 'off' });
   if (res.status !== 'passed') throw new Error(`wirebench ${res.status}: ${res.error?.message ?? res.scenarios.find((s) => s.failure)?.failure?.message}`);
   const log = readFileSync(nodeFiles.transcript(res.runDir, 'receiver'), 'utf8');
   const got = [...log.matchAll(/got (\d+)/g)].map((m) => Number(m[1]));

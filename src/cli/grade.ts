@@ -6,7 +6,6 @@ import pino from 'pino';
 import { loadTopology } from '../topology/load-topology.js';
 import { chooseRuntime, runtimeOf } from '../runtime/choose-runtime.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
-import type { LabReporter } from '../lab/run-lab.js';
 import { gradeBatch, gradeInto, type BatchProgress } from '../grade/grade-batch.js';
 import type { GradeRole } from '../grade/submission-plan.js';
 import type { SubmissionGrade } from '../grade/grade-submission.js';
@@ -15,6 +14,7 @@ import { parseShard } from '../grade/shard.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { visible } from '../model/visible-text.js';
 import type { LabPlan } from '../topology/lab-plan.js';
+import { quietReporter } from '../lab/quiet-reporter.js';
 
 export interface GradeCliOptions {
   submission?: string;
@@ -32,7 +32,6 @@ export interface GradeCliOptions {
   volume?: string;
 }
 
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 /** `lab grade`: run submissions through a grading topology and score them. */
 export async function grade(projectRoot: string, file: string, o: GradeCliOptions, signal: AbortSignal): Promise<number> {
@@ -75,7 +74,7 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
     process.stderr.write(`the ${kind} runtime grades one submission at a time (submissions may bind every address)\n`);
     jobs = 1;
   }
-  const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quiet, shard });
+  const grades = await gradeBatch({ ...common, submissionsDir: o.submissions!, jobs, force: !!o.force, progress: progressBar(), reporter: () => quietReporter, shard });
   process.stderr.write(`\n${grades.length} submissions in ${join(outRoot, 'summary.md')} and summary.csv\n`);
   for (const g of grades) process.stderr.write(`  ${g.submission.padEnd(24)} ${String(g.score).padStart(6)} / ${g.max}\n`);
   if (o.json) process.stdout.write(JSON.stringify(grades, null, 2) + '\n');

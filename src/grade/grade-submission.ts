@@ -14,8 +14,6 @@ import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
 import { retryTimeouts, runSteady } from './grade-reruns.js';
 
-/** A Docker Engine API error of the engine's own (dockerode: "(HTTP code 500) server error - ..."). */
-
 export type { SubmissionGrade } from '../model/grade-results.js';
 
 export interface GradeOptions {

@@ -2,15 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
+import { runLab } from '../../src/lab/run-lab.js';
 import { loadTopology } from '../../src/topology/load-topology.js';
 import { runScenario } from '../../src/scenario/run-scenario.js';
 import { AbortedError } from '../../src/scenario/scenario-errors.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { ROOT, startLab, waitForStderr } from '../helpers/lab-cli.js';
+import { quietReporter } from '../../src/lab/quiet-reporter.js';
 
 // Issue 16, findings 4, 5 and 10: Ctrl-C at every phase, creates awaited, interrupted scenarios recorded.
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 const dir = mkdtempSync(join(tmpdir(), 'netlab-hostile-int-'));
 function topology(yaml: string) {
   const f = join(dir, `t${Math.random().toString(16).slice(2)}.yaml`);
@@ -26,7 +26,7 @@ scenarios:
       - { node: client1, expect: never, timeout: 60s }
 `;
 const run = (plan: ReturnType<typeof topology>, runtime: FakeRuntime, signal: AbortSignal) =>
-  runLab({ plan, runtime, projectRoot: dir, runsDir: join(dir, 'runs'), signal, reporter: quiet });
+  runLab({ plan, runtime, projectRoot: dir, runsDir: join(dir, 'runs'), signal, reporter: quietReporter });
 
 describe('Ctrl-C is honoured at every phase', () => {
   it('a signal that fired before the scenario began stops it before any step', async () => {

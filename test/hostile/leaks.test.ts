@@ -7,11 +7,12 @@ import { describeDocker, leftovers, readResults, ROOT, runDirOf, runLabCli, star
 import { leasedProcesses } from '../../src/runtime/run-lease.js';
 import { LEASE_ENV } from '../../src/runtime/local/local-prepared-lab.js';
 import { removeNetwork } from '../../src/runtime/docker/docker-labels.js';
-import { runLab, type LabReporter } from '../../src/lab/run-lab.js';
+import { runLab } from '../../src/lab/run-lab.js';
 import { loadTopology } from '../../src/topology/load-topology.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { downLabel } from '../../src/runtime/docker/docker-driver.js';
 import { listLabRules } from '../../src/runtime/docker/host-firewall.js';
+import { quietReporter } from '../../src/lab/quiet-reporter.js';
 
 // Issue 16, findings 5 and 11: nothing of a run outlives it, and tear-down problems never lose results.
 const fixture = (f: string) => join(ROOT, 'test/fixtures/hostile', f);
@@ -31,7 +32,6 @@ function livingWritersInto(folder: string): string[] {
   }
   return out;
 }
-const quiet: LabReporter = { phase() {}, nodeStarted() {}, scenarioStart() {}, step() {}, scenarioEnd() {}, info() {} };
 
 describe('local runtime', () => {
   it('a setsid grandchild ends with the tear-down', async () => {
@@ -58,7 +58,7 @@ describe('tear-down faults', () => {
     const plan = loadTopology(fixture('waits.yaml'));
     plan.scenarios = [];
     const rt = new FakeRuntime({ destroy: async () => Promise.reject(new Error('network has active endpoints')) });
-    const res = await runLab({ plan, runtime: rt, projectRoot: runs, runsDir: join(runs, 'fake'), signal: new AbortController().signal, reporter: quiet });
+    const res = await runLab({ plan, runtime: rt, projectRoot: runs, runsDir: join(runs, 'fake'), signal: new AbortController().signal, reporter: quietReporter });
     expect(res.status).toBe('error');
     expect(res.error?.message).toMatch(/tear-down failed: network has active endpoints/);
     expect(readResults(res.runDir).status).toBe('error');
