@@ -20,12 +20,16 @@ describeDocker('the grading sandbox, limit by limit', () => {
       'cannot create more processes than the limit',
       'gets no more than its CPU share (0.5 of a core)',
       'a memory hog is stopped by the memory limit',
+      'leaves files and a daemon behind, and cannot signal what holds the node',
+      'finds none of it on the next scenario',
     ]) {
       expect(by[name].status, `${name}: ${JSON.stringify(by[name].failure)}`).toBe('passed');
     }
     expect(by['a scenario that overruns its time limit fails with that reason'].failure.message).toMatch(/time limit of 4s/);
     const transcript = readFileSync(join(g.runs[0].runDir, 'nodes', 'server', 'transcript.log'), 'utf8');
     expect(transcript).toMatch(/killed: out of memory/);
+    // The node's container is kept for the run (warm nodes): its init and sleep are root's, which a submission cannot signal.
+    expect(transcript).toMatch(/littered; [1-9]\d* signals refused/);
     expect(await leftovers('sandbox')).toBe(0);
   });
 

@@ -9,9 +9,12 @@ import { parseSocketTable, readSocketTables, type SocketEntry } from '../socket-
 import type { OomEvents } from './oom-events.js';
 import { writeSparse, WriteBudgetError } from './write-sparse.js';
 import { hostProc } from './grader-task-env.js';
-import { folderSize, keepWorkFolder } from './work-folder.js';
+import { folderSize, keepWorkFolder, placeWorkFolder } from './work-folder.js';
+import { WarmContainer } from './warm-container.js';
 
 export const WORKDIR = '/lab';
+/** A warm node's container runs its init and a sleep beside the program (warm-container.ts): its pids limit is raised by these. */
+export const WARM_HOLDER_PIDS = 2;
 
 /** One container of a node, as the runtime made it: its folder placed, its disk baseline measured. */
 export interface Incarnation {
@@ -55,6 +58,14 @@ export class DockerNode implements RuntimeNode {
   kept?: boolean;
   /** The container holding the node's network namespace, when it is not the node's own (isolation: scenario). */
   netHolder?: Docker.Container;
+  /**
+   * isolation: scenario on this machine's engine: the container is kept for the run and
+   * each incarnation of the program is an exec into it (warm-container.ts), with the files
+   * to place again at every reset.
+   */
+  warm?: { container: WarmContainer; files: readonly { path: string; content: Buffer; mode: number }[]; diskLimited: boolean };
+  /** The running incarnation's exec, on a warm node. */
+  private execRun?: Docker.Exec;
 
   constructor(
     private readonly docker: Docker,
@@ -115,6 +126,7 @@ export class DockerNode implements RuntimeNode {
   }
 
   private async follow(start: boolean): Promise<void> {
+    if (this.warm && start) return this.followExec(this.warm.container);
     this.requested = false;
     // Attach before start so not one byte of output is lost.
     const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
@@ -142,6 +154,35 @@ export class DockerNode implements RuntimeNode {
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
+  }
+
+  /** A warm node's incarnation: the program as an exec, its exit when its stream ends. */
+  private async followExec(warm: WarmContainer): Promise<void> {
+    this.requested = false;
+    const { exec, stream } = await warm.run();
+    this.execRun = exec;
+    this.stream = stream;
+    const streamEnded = new Promise<void>((ok) => {
+      stream.once('end', ok);
+      stream.once('close', ok);
+      stream.once('error', ok);
+    });
+    this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
+    this.isRunning = true;
+    const oomsBefore = this.oomEvents?.count(this.container.id) ?? 0;
+    this.exited = streamEnded.then(async () => {
+      const code = await WarmContainer.exitCode(exec);
+      // As when a container's first process ends: whatever it left running goes with it.
+      await warm.killAll().catch(() => undefined);
+      const oom = code === 137 && !this.requested && this.oomEvents ? await this.oomEvents.waitFor(this.container.id, oomsBefore, OOM_EVENT_GRACE_MS) : false;
+      this.execRun = undefined;
+      this.finish({
+        code,
+        signal: code === null ? 'lost' : null,
+        requested: this.requested,
+        reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined,
+      });
+    });
   }
 
   /**
@@ -191,6 +232,23 @@ export class DockerNode implements RuntimeNode {
   async stop(graceMs = 3000): Promise<void> {
     if (!this.isRunning) return;
     this.requested = true;
+    if (this.warm) {
+      // As `docker stop` does to a container: SIGTERM to the program, SIGKILL to all after the grace.
+      const pid = this.execRun && (await WarmContainer.pidOf(this.execRun));
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const graced = await Promise.race([this.exited.then(() => true), new Promise<boolean>((ok) => (timer = setTimeout(() => ok(false), graceMs)))]);
+      clearTimeout(timer);
+      if (!graced) await this.warm.container.killAll();
+      await this.exited;
+      return;
+    }
     await this.container.stop({ t: Math.ceil(graceMs / 1000) }).catch(ignoreNotRunning);
     await this.exited;
   }
@@ -198,6 +256,11 @@ export class DockerNode implements RuntimeNode {
   async kill(): Promise<void> {
     if (!this.isRunning) return;
     this.requested = true;
+    if (this.warm) {
+      await this.warm.container.killAll();
+      await this.exited;
+      return;
+    }
     await this.container.kill().catch(ignoreNotRunning);
     await this.exited;
   }
@@ -213,6 +276,7 @@ export class DockerNode implements RuntimeNode {
    * the next scenario need not wait for the evidence of the last.
    */
   async reset(keepAt: string): Promise<{ kept: Promise<CollectFailure[]> }> {
+    if (this.warm) return this.resetWarm(this.warm, keepAt);
     if (!this.recreate) throw new RuntimeError(`node ${this.name} cannot be made fresh (it was not created by this run)`, this.name);
     // Killed, not stopped: the incarnation is over and its state is only evidence now.
     await this.kill();
@@ -231,6 +295,21 @@ export class DockerNode implements RuntimeNode {
       old.remove({ force: true, v: true }).catch(() => undefined),
     );
     return { kept };
+  }
+
+  /**
+   * A warm node made fresh in its own container: every process killed, its folder moved to
+   * keepAt (the folder stays mounted), scratch folders emptied, the files placed again.
+   */
+  private async resetWarm(warm: NonNullable<DockerNode['warm']>, keepAt: string): Promise<{ kept: Promise<CollectFailure[]> }> {
+    await this.kill();
+    await warm.container.killAll();
+    const work = this.workDir!;
+    const kept = keepWorkFolder(work, keepAt, COLLECT_CAP, true);
+    await warm.container.wipeScratch();
+    const placed = placeWorkFolder(work, warm.files, true);
+    if (warm.diskLimited) this.diskBaseline = ((await writableLayerSize(this.container)) ?? 0) + placed;
+    return { kept: Promise.resolve(kept) };
   }
 
   private async archive(path: string, container = this.container): Promise<tar.Extract | undefined> {
@@ -301,6 +380,12 @@ export class DockerNode implements RuntimeNode {
     // A folder on this machine, of a container that has exited in a lab that ends: moved
     // as it is. One that still runs (or may run again) is read through the engine.
     const work = this.workDir;
+    if (work && this.warm && !this.isRunning) {
+      // A warm node at the end: nothing of the node runs once its processes are killed.
+      await this.warm.container.killAll();
+      this.workDir = undefined;
+      return keepWorkFolder(work, dest, capBytes, true);
+    }
     if (work && !this.kept && !this.isRunning && (await this.container.inspect().then((i) => i.State?.Running === false, () => false))) {
       this.workDir = undefined;
       return keepWorkFolder(work, dest, capBytes);
@@ -377,8 +462,11 @@ export class DockerNode implements RuntimeNode {
     return parseSocketTable(res.output, 'tcp').filter((s) => s.state === '0A');
   }
 
-  usage() {
-    return containerUsage(this.container);
+  async usage() {
+    const u = await containerUsage(this.container);
+    // A warm node's container holds its init and sleep beside the program: not the program's count or limit.
+    if (!this.warm) return u;
+    return { ...u, pids: u.pids === undefined ? undefined : Math.max(0, u.pids - WARM_HOLDER_PIDS), pidsLimit: u.pidsLimit && u.pidsLimit - WARM_HOLDER_PIDS };
   }
 
   /** The writable layer's size as the engine counts it (root, so a chmod 000 folder hides nothing), less what it was at create. */
@@ -390,7 +478,8 @@ export class DockerNode implements RuntimeNode {
   }
 
   async exec(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
-    const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR });
+    const user = this.warm?.container.user;
+    const ex = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, WorkingDir: WORKDIR, ...(user ? { User: user } : {}) });
     const stream = (await ex.start({ hijack: true, stdin: false })) as unknown as Duplex;
     let output = '';
     const collect = new Writable({

@@ -3,13 +3,14 @@ import type Docker from 'dockerode';
 import { hostAddress, type Subnet } from '../../topology/address-plan.js';
 import type { LabPlan, NodePlan } from '../../topology/lab-plan.js';
 import { RuntimeError, type LabRuntimeOptions, type PreparedLab, type RuntimeNode, type WireTarget } from '../runtime.js';
-import { DockerNode, filesTar, WORKDIR, writableLayerSize, type Incarnation } from './docker-node.js';
+import { DockerNode, filesTar, WARM_HOLDER_PIDS, WORKDIR, writableLayerSize, type Incarnation } from './docker-node.js';
 import { engineSharesFiles, placeWorkFolder } from './work-folder.js';
+import { WarmContainer } from './warm-container.js';
 import { REFERENCE_APPS_DIR, SUBMISSION_PATH } from '../../images/grading-image.js';
 import { parseSize } from '../../topology/size.js';
 import { CLOCK_FILE, clockEnv, NodeClock, withPreload } from '../node-clock.js';
 import { bindShim } from '../local/bind-shim.js';
-import { hostVisible } from './grader-task-env.js';
+import { GRADER_ENV, hostVisible } from './grader-task-env.js';
 import { LABEL_ADDRESS, LABEL_HOLDS, LABEL_NODE } from './docker-labels.js';
 import { nodeFiles } from '../../model/run-paths.js';
 import type { OomEvents } from './oom-events.js';
@@ -77,7 +78,9 @@ export class DockerPreparedLab implements PreparedLab {
     // containers join: a fresh container starts in about 0.2 s instead of 0.6 s (measured on
     // Docker 20.10), as no network endpoint is set up again, and faults, capture and the
     // address stay put across incarnations.
-    const holder = plan.isolation === 'scenario' ? await this.netHolder(node, image, address) : undefined;
+    // A warm node (warm-container.ts) holds its own address: it is one container for the run.
+    const warm = plan.isolation === 'scenario' && warmNodes(image, opts.keep);
+    const holder = plan.isolation === 'scenario' && !warm ? await this.netHolder(node, image, address) : undefined;
     const baseName = `netlab-${plan.name}-${opts.runId}-${node.name}`;
     let incarnation = 1;
     const spec = (name: string, workDir?: string): Docker.ContainerCreateOptions => ({
@@ -130,6 +133,7 @@ export class DockerPreparedLab implements PreparedLab {
       ...(sandbox ? { User: sandbox.user } : {}),
       ...(holder ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } } } }),
     });
+    if (warm) return this.warmNode(node, image, address, clock, spec(baseName, resolve(nodeFiles.work(opts.runDir, node.name, 1))), command, sandbox?.user);
     // A node made fresh at every scenario has its folder on this machine, bind-mounted
     // (work-folder.ts: placing and keeping it then cost no engine archive calls).
     const bindWork = holder && engineSharesFiles();
@@ -154,6 +158,30 @@ export class DockerPreparedLab implements PreparedLab {
       made.spare = make();
       made.spare.catch(() => undefined);
     }
+    return made;
+  }
+
+  /**
+   * A warm node: its container made and started once, running only a sleep as root with no
+   * capabilities (its limits, files, address and sandbox as the node's); every incarnation
+   * of the program is an exec into it as the node's user (warm-container.ts).
+   */
+  private async warmNode(node: NodePlan, image: string, address: string, clock: NodeClock | undefined, spec: Docker.ContainerCreateOptions, command: string[], user?: string): Promise<RuntimeNode> {
+    const workDir = resolve(nodeFiles.work(this.setup.opts.runDir, node.name, 1));
+    const placed = placeWorkFolder(workDir, node.files);
+    const container = await this.docker.createContainer({
+      ...spec,
+      Cmd: ['sleep', 'infinity'],
+      User: '0:0',
+      OpenStdin: false,
+      AttachStdin: false,
+      HostConfig: { ...spec.HostConfig, PidsLimit: node.limits.pids ? node.limits.pids + WARM_HOLDER_PIDS : undefined },
+    });
+    await container.start();
+    const made = new DockerNode(this.docker, container, node.name, address, image, clock, this.setup.oomEvents);
+    made.workDir = workDir;
+    made.diskBaseline = node.limits.disk ? ((await writableLayerSize(container)) ?? 0) + placed : 0;
+    made.warm = { container: new WarmContainer(container, command, user), files: node.files, diskLimited: !!node.limits.disk };
     return made;
   }
 
@@ -214,6 +242,17 @@ export class DockerPreparedLab implements PreparedLab {
     if (!r.path) throw new RuntimeError(`the loopback policy needs the socket shim: ${r.why}`);
     return (this.shimPath = hostVisible(r.path));
   }
+}
+
+/**
+ * Whether the nodes of an `isolation: scenario` lab run warm (one container a node for the
+ * run, the program an exec into it): on an engine on this machine (its files and pids are
+ * this machine's), with the lab's own images (they have `sleep` and no entrypoint), when
+ * the lab is not kept (a kept lab's nodes are adopted as containers). NETLAB_WARM_NODES=0
+ * turns it off.
+ */
+function warmNodes(image: string, keep: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NETLAB_WARM_NODES !== '0' && !keep && image.startsWith('netlab/') && engineSharesFiles(env) && !env[GRADER_ENV.hostProc];
 }
 
 /**

@@ -26,9 +26,14 @@ export function engineSharesFiles(env: NodeJS.ProcessEnv = process.env): boolean
 /** The owner of what the lab places (the grading image's unprivileged user, as filesTar has it). */
 const OWNER = 1000;
 
-/** Make dir holding the files, owned by the node's user, ready to bind-mount; returns the bytes placed. */
-export function placeWorkFolder(dir: string, files: readonly { path: string; content: Buffer; mode: number }[]): number {
-  removeTree(dir);
+/**
+ * Make dir holding the files, owned by the node's user, ready to bind-mount; returns the
+ * bytes placed. keepDir: dir is mounted already (a warm node), so what it holds is removed
+ * and the folder itself stays.
+ */
+export function placeWorkFolder(dir: string, files: readonly { path: string; content: Buffer; mode: number }[], keepDir = false): number {
+  if (keepDir) emptyFolder(dir);
+  else removeTree(dir);
   const made = new Set<string>();
   const mkdir = (d: string) => {
     if (made.has(d)) return;
@@ -87,9 +92,9 @@ const DEEPEST = 3500;
  * folder is not used again. Symbolic links and special files are removed from what is
  * kept, set-id bits dropped, and files past the cap (bytes of data, holes not counted) left
  * out; each is returned with the reason, as the archive collection does. Hard links and
- * holes stay as they are.
+ * holes stay as they are. keepDir: src stays (empty), for a folder that is still mounted.
  */
-export function keepWorkFolder(src: string, dest: string, capBytes: number): CollectFailure[] {
+export function keepWorkFolder(src: string, dest: string, capBytes: number, keepDir = false): CollectFailure[] {
   const failures: CollectFailure[] = [];
   let total = 0;
   const seen = new Set<number>();
@@ -130,13 +135,30 @@ export function keepWorkFolder(src: string, dest: string, capBytes: number): Col
   visit(src, '');
   mkdirSync(dirname(dest), { recursive: true });
   removeTree(dest);
-  renameSync(src, dest);
+  if (!keepDir) {
+    renameSync(src, dest);
+    return failures;
+  }
+  // A folder still mounted (a warm node's): what it holds moves, the folder stays.
+  mkdirSync(dest);
+  for (const name of readdirSync(src)) renameSync(join(src, name), join(dest, name));
   return failures;
 }
 
 /** Remove the run's working folders (spares never used, folders read through the engine): after its containers are gone. */
 export function removeWorkFolders(runDir: string, nodes: readonly string[]): void {
   for (const n of nodes) removeTree(nodeFiles.work(runDir, n));
+}
+
+/** Remove what a folder holds, the folder itself kept (a bind mount's source must stay the same folder). */
+export function emptyFolder(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) removeTree(join(dir, n));
 }
 
 /**
