@@ -30,6 +30,7 @@ export interface Incarnation {
  */
 /** Bytes collected per node at most: the rest is listed as not collected. */
 const COLLECT_CAP = 256 * 1024 * 1024;
+const OOM_REASON = { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } as const;
 /** How long an exit with code 137 waits for the engine's "oom" event, which can come just after it. */
 const OOM_EVENT_GRACE_MS = 2000;
 
@@ -129,14 +130,7 @@ export class DockerNode implements RuntimeNode {
     if (this.warm && start) return this.followExec(this.warm.container);
     this.requested = false;
     // Attach before start so not one byte of output is lost.
-    const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-    this.stream = stream;
-    const streamEnded = new Promise<void>((ok) => {
-      stream.once('end', ok);
-      stream.once('close', ok);
-      stream.once('error', ok);
-    });
-    this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
+    const streamEnded = this.carry((await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex);
     // Starting it: the exit after this start. Adopting a running one: 'not-running', because
     // a 'next-exit' wait the engine registers only after a stop that comes right behind it
     // (lab run restarts every node at once) would wait for the exit after the next start.
@@ -150,10 +144,21 @@ export class DockerNode implements RuntimeNode {
         // Let the last output through before reporting the exit.
         await Promise.race([streamEnded, new Promise((ok) => setTimeout(ok, 500))]);
         const oom = await this.wasOomKilled(r.StatusCode, oomsBefore);
-        this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined });
+        this.finish({ code: r.StatusCode, signal: null, requested: this.requested, reason: oom ? OOM_REASON : undefined });
       },
       () => this.finish({ code: null, signal: 'lost', requested: this.requested }),
     );
+  }
+
+  /** Take stdin, stdout and stderr on this (multiplexed) stream; resolves when it ends. */
+  private carry(stream: Duplex): Promise<void> {
+    this.stream = stream;
+    this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
+    return new Promise<void>((ok) => {
+      stream.once('end', ok);
+      stream.once('close', ok);
+      stream.once('error', ok);
+    });
   }
 
   /** A warm node's incarnation: the program as an exec, its exit when its stream ends. */
@@ -161,13 +166,7 @@ export class DockerNode implements RuntimeNode {
     this.requested = false;
     const { exec, stream } = await warm.run();
     this.execRun = exec;
-    this.stream = stream;
-    const streamEnded = new Promise<void>((ok) => {
-      stream.once('end', ok);
-      stream.once('close', ok);
-      stream.once('error', ok);
-    });
-    this.docker.modem.demuxStream(stream, this.sink('stdout'), this.sink('stderr'));
+    const streamEnded = this.carry(stream);
     this.isRunning = true;
     const oomsBefore = this.oomEvents?.count(this.container.id) ?? 0;
     this.exited = streamEnded.then(async () => {
@@ -180,7 +179,7 @@ export class DockerNode implements RuntimeNode {
         code,
         signal: code === null ? 'lost' : null,
         requested: this.requested,
-        reason: oom ? { kind: 'oom', text: 'killed: out of memory (memory limit reached)' } : undefined,
+        reason: oom ? OOM_REASON : undefined,
       });
     });
   }
