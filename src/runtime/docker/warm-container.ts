@@ -90,7 +90,8 @@ export class WarmContainer {
     const init = await this.init().catch(() => undefined);
     if (!init) return 0;
     const procs = cgroupProcs(this.proc, init);
-    if (!procs) return 0;
+    // Never a silent "nothing to kill": a node that cannot be emptied is not fresh.
+    if (!procs) throw new Error(`the container's processes cannot be listed (no cgroup.procs for pid ${init} under /sys/fs/cgroup); NETLAB_WARM_NODES=0 makes a new container per scenario instead`);
     let killed = 0;
     for (let round = 0; round < 10_000; round++) {
       const alive = readPids(procs).filter((p) => p !== init && !this.isHolder(p, init) && !isZombie(this.proc, p));
