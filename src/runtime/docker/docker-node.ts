@@ -234,13 +234,7 @@ export class DockerNode implements RuntimeNode {
     if (this.warm) {
       // As `docker stop` does to a container: SIGTERM to the program, SIGKILL to all after the grace.
       const pid = this.execRun && (await WarmContainer.pidOf(this.execRun));
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // gone already
-        }
-      }
+      if (pid) await this.warm.container.signal(pid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const graced = await Promise.race([this.exited.then(() => true), new Promise<boolean>((ok) => (timer = setTimeout(() => ok(false), graceMs)))]);
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { WarmContainer } from './warm-container.js';
+import { cgroupProcsCandidates, WarmContainer } from './warm-container.js';
 
 /** A container's root as the host sees it through /proc/<pid>/root, faked in a folder. */
 function fakeProc(): { proc: string; root: string; outside: string; container: Docker.Container } {
@@ -44,5 +44,18 @@ describe('WarmContainer.wipeScratch', () => {
     await new WarmContainer(container, ['node', 'x.js'], undefined, proc).wipeScratch();
     expect(existsSync(join(root, 'tmp/litter'))).toBe(false);
     expect(readFileSync(join(root, 'home/student/.profile'), 'utf8')).toBe('changed by the student\n');
+  });
+});
+
+describe('cgroupProcsCandidates', () => {
+  const id = 'a'.repeat(64);
+  it("names only the container's own cgroup, v1 or v2", () => {
+    expect(cgroupProcsCandidates(`9:name=systemd:/docker/${id}\n8:pids:/docker/${id}\n7:blkio:/docker/${id}\n`, id)).toEqual([`/sys/fs/cgroup/pids/docker/${id}/cgroup.procs`]);
+    expect(cgroupProcsCandidates(`0::/system.slice/docker-${id}.scope\n`, id)).toEqual([`/sys/fs/cgroup/system.slice/docker-${id}.scope/cgroup.procs`]);
+  });
+  it("gives nothing for a process outside it: the root's cgroup, another container's, or no id", () => {
+    expect(cgroupProcsCandidates('9:name=systemd:/\n8:pids:/\n0::/\n', id)).toEqual([]);
+    expect(cgroupProcsCandidates(`8:pids:/docker/${'b'.repeat(64)}\n`, id)).toEqual([]);
+    expect(cgroupProcsCandidates('8:pids:/\n', '')).toEqual([]);
   });
 });

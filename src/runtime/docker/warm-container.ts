@@ -35,23 +35,28 @@ export class WarmContainer {
     private readonly proc = '/proc',
   ) {}
 
-  private initPid?: number;
+  /**
+   * The container's init as this machine sees it, asked of the engine every time (a pid
+   * kept from before could be another process's by now); undefined when it is not running.
+   */
+  private async init(): Promise<number | undefined> {
+    const info = await this.container.inspect().catch(() => undefined);
+    return info?.State?.Running && info.State.Pid ? info.State.Pid : undefined;
+  }
 
-  /** The container's init, as this machine sees it (the engine's view, read once a run). */
-  private async init(): Promise<number> {
-    if (this.initPid && existsSync(`${this.proc}/${this.initPid}`)) return this.initPid;
-    const info = await this.container.inspect();
-    if (!info.State?.Running || !info.State.Pid) {
-      // Its sleep was ended (not by a program of the node: they cannot signal it): start it again, same address.
-      await this.container.start();
-      return this.init();
-    }
-    return (this.initPid = info.State.Pid);
+  /** The init of a running container: started again when its sleep was ended (same address). */
+  private async running(): Promise<number> {
+    const pid = await this.init();
+    if (pid) return pid;
+    await this.container.start();
+    const again = await this.init();
+    if (!again) throw new Error('the container did not start again');
+    return again;
   }
 
   /** Start the program: an exec with stdin, stdout and stderr on one hijacked stream. */
   async run(): Promise<{ exec: Docker.Exec; stream: Duplex }> {
-    await this.init();
+    await this.running();
     const exec = await this.container.exec({
       Cmd: this.argv,
       AttachStdin: true,
@@ -81,15 +86,31 @@ export class WarmContainer {
     return info?.Running && info.Pid ? info.Pid : undefined;
   }
 
+  /** Send sig to pid only if it is a process of this container now (read from its cgroup just before). */
+  async signal(pid: number, sig: NodeJS.Signals): Promise<void> {
+    const init = await this.init();
+    const procs = init && cgroupProcs(this.proc, init, this.container.id);
+    if (!procs || !readPids(procs).includes(pid)) return;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone already
+    }
+  }
+
   /**
    * SIGKILL every process of the container but its init and sleep, until none is left
    * alive (a fork bomb forks while it is being killed: every round kills what it sees, and
-   * the process limit bounds it). Returns how many were killed.
+   * the process limit bounds it). Returns how many were killed. Each round reads the
+   * container's own cgroup and kills at once what it lists, so a pid is signalled
+   * microseconds after the kernel said it is the container's.
    */
   async killAll(): Promise<number> {
-    const init = await this.init().catch(() => undefined);
-    if (!init) return 0;
-    const procs = cgroupProcs(this.proc, init);
+    const init = await this.init();
+    if (!init) return 0; // not running: nothing of it is alive
+    // Only ever this container's cgroup (its path names the container's id): a pid that is
+    // not the container's init any more must never lead to another cgroup, least of all the root.
+    const procs = cgroupProcs(this.proc, init, this.container.id);
     // Never a silent "nothing to kill": a node that cannot be emptied is not fresh.
     if (!procs) throw new Error(`the container's processes cannot be listed (no cgroup.procs for pid ${init} under /sys/fs/cgroup); NETLAB_WARM_NODES=0 makes a new container per scenario instead`);
     let killed = 0;
@@ -127,7 +148,7 @@ export class WarmContainer {
    * node is alive: call after killAll), through the container's root as this machine sees it.
    */
   async wipeScratch(): Promise<void> {
-    const root = `${this.proc}/${await this.init()}/root`;
+    const root = `${this.proc}/${await this.running()}/root`;
     for (const d of ['tmp', 'var/tmp', 'dev/shm']) {
       const at = realFolder(root, d);
       if (at) emptyFolder(at);
@@ -152,21 +173,32 @@ export class WarmContainer {
   }
 }
 
-/** The cgroup.procs file of the cgroup that holds pid (v1: the pids controller's; v2: the unified one). */
-function cgroupProcs(proc: string, pid: number): string | undefined {
+/** The cgroup.procs file of the container's cgroup that holds pid, or undefined. */
+function cgroupProcs(proc: string, pid: number, containerId: string): string | undefined {
   let text: string;
   try {
     text = readFileSync(`${proc}/${pid}/cgroup`, 'utf8');
   } catch {
     return undefined;
   }
+  return cgroupProcsCandidates(text, containerId).find((f) => existsSync(f));
+}
+
+/**
+ * Where a /proc/<pid>/cgroup text says the process's cgroup.procs may be (v2: the unified
+ * hierarchy; v1: the pids controller's), only for cgroups whose path names the container:
+ * a process of any other cgroup, the root's above all, gives none.
+ */
+export function cgroupProcsCandidates(text: string, containerId: string): string[] {
+  const out: string[] = [];
+  if (!/^[0-9a-f]{12,64}$/.test(containerId)) return out;
   for (const line of text.split('\n')) {
     const [, controllers, path] = line.split(':');
-    if (path === undefined) continue;
-    const file = controllers === '' ? `/sys/fs/cgroup${path}/cgroup.procs` : controllers!.split(',').includes('pids') ? `/sys/fs/cgroup/pids${path}/cgroup.procs` : undefined;
-    if (file && existsSync(file)) return file;
+    if (path === undefined || !path.includes(containerId)) continue;
+    if (controllers === '') out.push(`/sys/fs/cgroup${path}/cgroup.procs`);
+    else if (controllers!.split(',').includes('pids')) out.push(`/sys/fs/cgroup/pids${path}/cgroup.procs`);
   }
-  return undefined;
+  return out;
 }
 
 function readPids(file: string): number[] {
