@@ -29,7 +29,7 @@ export function guideSubset(topology: string, keep: (name: string) => boolean, o
 
 /**
  * Grade `full` (submission folder names under `submissions`) on the whole topology and
- * `variants` on the subset, each as one batch (--jobs 2, docker); returns each one's
+ * `variants` on the subset, each as one batch (--jobs 2, docker, the two at once); returns each one's
  * results.json (Gradescope form), by name.
  */
 export async function gradeWholeAndSubset(submissions: string, topology: string, subsetFile: string, full: string[], variants: string[]): Promise<Record<string, { score: number; tests: { name: string; score: number; max_score: number; status?: string }[] }>> {
@@ -40,11 +40,15 @@ export async function gradeWholeAndSubset(submissions: string, topology: string,
     { dir: 'variants', topology: subsetFile, names: variants },
   ];
   const results: Record<string, { score: number; tests: { name: string; score: number; max_score: number; status?: string }[] }> = {};
-  for (const p of parts) {
-    for (const n of p.names) cpSync(join(submissions, n), join(split, p.dir, n), { recursive: true });
-    const run = await runLabCli(['grade', p.topology, '--submissions', join(split, p.dir), '--out', join(out, p.dir), '--jobs', '2', '--runtime', 'docker']);
-    expect(run.code, run.stderr.slice(-2000) + readFileSync(join(out, p.dir, 'summary.md'), 'utf8')).toBe(0);
-    for (const n of p.names) results[n] = JSON.parse(readFileSync(join(out, p.dir, n, 'results.json'), 'utf8'));
-  }
+  // The two batches at once (each --jobs 2): the whole guide's few long gradings beside the
+  // subset's short ones, so neither waits for the other to finish.
+  await Promise.all(
+    parts.map(async (p) => {
+      for (const n of p.names) cpSync(join(submissions, n), join(split, p.dir, n), { recursive: true });
+      const run = await runLabCli(['grade', p.topology, '--submissions', join(split, p.dir), '--out', join(out, p.dir), '--jobs', '2', '--runtime', 'docker']);
+      expect(run.code, run.stderr.slice(-2000) + readFileSync(join(out, p.dir, 'summary.md'), 'utf8')).toBe(0);
+      for (const n of p.names) results[n] = JSON.parse(readFileSync(join(out, p.dir, n, 'results.json'), 'utf8'));
+    }),
+  );
   return results;
 }
