@@ -133,7 +133,10 @@ export class DockerPreparedLab implements PreparedLab {
       ...(sandbox ? { User: sandbox.user } : {}),
       ...(holder ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } } } }),
     });
-    if (warm) return this.warmNode(node, image, address, clock, spec(baseName, resolve(nodeFiles.work(opts.runDir, node.name, 1))), command, sandbox?.user);
+    if (warm) {
+      const workDir = resolve(nodeFiles.work(opts.runDir, node.name, 1));
+      return this.warmNode(node, image, address, clock, workDir, spec(baseName, workDir), command, sandbox?.user);
+    }
     // A node made fresh at every scenario has its folder on this machine, bind-mounted
     // (work-folder.ts: placing and keeping it then cost no engine archive calls).
     const bindWork = holder && engineSharesFiles();
@@ -166,8 +169,7 @@ export class DockerPreparedLab implements PreparedLab {
    * capabilities (its limits, files, address and sandbox as the node's); every incarnation
    * of the program is an exec into it as the node's user (warm-container.ts).
    */
-  private async warmNode(node: NodePlan, image: string, address: string, clock: NodeClock | undefined, spec: Docker.ContainerCreateOptions, command: string[], user?: string): Promise<RuntimeNode> {
-    const workDir = resolve(nodeFiles.work(this.setup.opts.runDir, node.name, 1));
+  private async warmNode(node: NodePlan, image: string, address: string, clock: NodeClock | undefined, workDir: string, spec: Docker.ContainerCreateOptions, command: string[], user?: string): Promise<RuntimeNode> {
     const placed = placeWorkFolder(workDir, node.files);
     const container = await this.docker.createContainer({
       ...spec,

@@ -115,7 +115,11 @@ export class WarmContainer {
     if (!procs) throw new Error(`the container's processes cannot be listed (no cgroup.procs for pid ${init} under /sys/fs/cgroup); NETLAB_WARM_NODES=0 makes a new container per scenario instead`);
     let killed = 0;
     for (let round = 0; round < 10_000; round++) {
-      const alive = readPids(procs).filter((p) => p !== init && !this.isHolder(p, init) && !isZombie(this.proc, p));
+      const alive = readPids(procs).filter((p) => {
+        if (p === init) return false;
+        const st = procStat(this.proc, p);
+        return st !== undefined && st.state !== 'Z' && !this.isHolder(p, st.ppid, init);
+      });
       if (!alive.length) return killed;
       for (const p of alive) {
         try {
@@ -131,11 +135,9 @@ export class WarmContainer {
   }
 
   /** The container's own sleep: init's child, root's, running `sleep infinity`. */
-  private isHolder(pid: number, init: number): boolean {
+  private isHolder(pid: number, ppid: number, init: number): boolean {
+    if (ppid !== init) return false;
     try {
-      const stat = readFileSync(`${this.proc}/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== init) return false;
       const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`${this.proc}/${pid}/status`, 'utf8'))?.[1];
       return uid === '0' && readFileSync(`${this.proc}/${pid}/cmdline`, 'utf8') === 'sleep\0infinity\0';
     } catch {
@@ -209,12 +211,14 @@ function readPids(file: string): number[] {
   }
 }
 
-function isZombie(proc: string, pid: number): boolean {
+/** A process's state letter and parent, from one read of /proc/<pid>/stat; undefined when it is gone. */
+function procStat(proc: string, pid: number): { state: string; ppid: number } | undefined {
   try {
     const stat = readFileSync(`${proc}/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
   } catch {
-    return true; // gone
+    return undefined;
   }
 }
 
