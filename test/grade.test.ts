@@ -106,6 +106,10 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(readFileSync(join(out, 'endless-output', 'report.md'), 'utf8')).toMatch(/output limit/);
     // The memory hog dies before it is ready, out of memory: Docker 20.10 does not always flag the kill as OOMKilled, the engine's oom event says it all the same.
     expect(readFileSync(join(out, 'c-hostile', 'report.md'), 'utf8')).toMatch(/out of memory/);
+    // A client's crash is shown in the entry of the scenario it crashed in, and its timeout is not retried: the crash, not the load, is why.
+    const crash = readFileSync(join(out, 'crash-on-upload', 'report.md'), 'utf8');
+    expect(crash).toMatch(/## Upload\\_contact\\_log sends the contact log \(both\): 0 \/ 3\n\n\*\*Why:\*\*\n\n```text\n[^`]+```\n\n\*\*phone1 ended during this scenario \(code 1\) with this traceback:\*\*\n\n```text\nTraceback \(most recent call last\):\n[^`]*FileNotFoundError: [^`]*'contact_log\.txt'\n```/);
+    expect(crash).not.toMatch(/graded again/);
     // Gradescope's format, junit and the class summary.
     const gs = JSON.parse(readFileSync(join(out, 'no-lockout', 'results.json'), 'utf8'));
     expect(gs).toMatchObject({ score: 15, execution_time: expect.any(Number) });

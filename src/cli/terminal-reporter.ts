@@ -1,6 +1,7 @@
 import type { LabReporter, LabResults } from '../lab/run-lab.js';
 import type { ScenarioResult, StepEvent } from '../model/scenario-result.js';
 import { visible as v } from '../model/visible-text.js';
+import { crashHeading, shownCrashes } from '../report/crash-heading.js';
 
 const color = process.stderr.isTTY && !process.env.NO_COLOR;
 const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -38,12 +39,15 @@ export class TerminalReporter implements LabReporter {
 
   scenarioEnd(r: ScenarioResult): void {
     const pts = r.maxPoints ? ` ${r.points}/${r.maxPoints} pts` : '';
-    if (r.status === 'passed') this.line(`${green('✔ passed')} ${r.name} ${dim(secs(r.ms))}${pts}`);
-    else {
+    if (r.status === 'passed') {
+      this.line(`${green('✔ passed')} ${r.name} ${dim(secs(r.ms))}${pts}`);
+      for (const c of shownCrashes(r)) this.line(`   ${v(crashHeading(c))}:\n${indent(v(c.stderr ?? ''))}`);
+    } else {
       const f = r.failure!;
       this.line(`${red('✘ failed')} ${r.name} ${dim(secs(r.ms))}${pts}`);
       this.line(`   at step ${f.step} (${v(f.description)}): ${v(f.message)}`);
       if (f.tail) this.line(`   last output of ${f.node ?? 'the node'}:\n${indent(v(f.tail))}`);
+      for (const c of shownCrashes(r)) this.line(`   ${v(crashHeading(c))}${c.stderr ? `:\n${indent(v(c.stderr))}` : ''}`);
       if (f.stepsLeft.length) this.line(`   steps not run: ${f.stepsLeft.length} (${f.stepsLeft.slice(0, 3).join('; ')}${f.stepsLeft.length > 3 ? '; …' : ''})`);
     }
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LabPlan } from '../topology/lab-plan.js';
 import type { LabResults } from '../lab/run-lab.js';
+import type { ScenarioResult } from '../model/scenario-result.js';
 
 /** The engine's own failure (an HTTP 5xx from the Docker API), as a lab error message starts. */
 const ENGINE_ERROR = /^\(HTTP code 5\d\d\)/;
@@ -27,6 +28,14 @@ export async function runSteady(
 }
 
 /**
+ * A node crashed in the scenario, and not of a timeout of its own: that, not a slow
+ * machine, is why the step waited in vain, so grading it again would give the same.
+ */
+function crashedOnItsOwn(s: ScenarioResult): boolean {
+  return (s.crashes ?? []).some((c) => !/time[d ]?\s?out/i.test(c.stderr ?? ''));
+}
+
+/**
  * Scenarios that failed because a step waited out its deadline are graded again on a fresh
  * lab (grading.retry_timeouts times, default once), and a pass counts: on a loaded grading
  * machine a correct program can answer late, and a tutor would not take the points. A
@@ -34,7 +43,7 @@ export async function runSteady(
  */
 export async function retryTimeouts(plan: LabPlan, results: LabResults, labRun: (p: LabPlan) => Promise<LabResults>, signal: AbortSignal, note: (line: string) => void, log?: Logger): Promise<void> {
   for (let attempt = 0; attempt < (plan.grading?.retry_timeouts ?? 1); attempt++) {
-    const again = results.scenarios.filter((s) => s.status === 'failed' && s.failure?.timedOut);
+    const again = results.scenarios.filter((s) => s.status === 'failed' && s.failure?.timedOut && !crashedOnItsOwn(s));
     if (!again.length || signal.aborted) return;
     log?.info({ scenarios: again.map((s) => s.name) }, 'grading again what timed out');
     const names = new Set(again.map((s) => s.name));

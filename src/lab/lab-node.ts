@@ -31,6 +31,9 @@ export class LabNode {
   /** Watchers of lines typed in and of starts (the live page, the control socket). */
   private readonly typedListeners: ((text: string) => void)[] = [];
   private readonly startListeners: (() => void)[] = [];
+  /** The newest stderr, and how much there has been in all: what a crash printed during a scenario. */
+  private errTail = '';
+  private errTotal = 0;
 
   constructor(
     readonly plan: NodePlan,
@@ -47,6 +50,10 @@ export class LabNode {
       this.output.push(stream, chunk);
       const text = this.decoders[stream].write(chunk);
       if (text) this.transcript.output(stream, text);
+      if (stream === 'stderr' && text) {
+        this.errTotal += text.length;
+        this.errTail = (this.errTail + text).slice(-ERR_KEEP);
+      }
       for (const sock of this.attached) sock.write(chunk);
       const limit = plan.outputLimit;
       if (limit !== undefined && this.printed > limit) {
@@ -63,6 +70,17 @@ export class LabNode {
       this.transcript.note(`--- exited with ${what}${e.requested ? ' (stopped by the lab)' : ''}`);
       this.output.ended(what);
     });
+  }
+
+  /** A mark in the node's stderr, for stderrSince. */
+  stderrMark(): number {
+    return this.errTotal;
+  }
+
+  /** What the node printed to stderr after the mark (its newest ERR_KEEP characters at most). */
+  stderrSince(mark: number): string {
+    const n = Math.min(this.errTotal - mark, this.errTail.length);
+    return n > 0 ? this.errTail.slice(-n) : '';
   }
 
   /** Bytes the transcript could not keep (its cap), for results.json. */
@@ -196,6 +214,9 @@ export class LabNode {
     this.diskTimer = undefined;
   }
 }
+
+/** stderr characters kept for a crash report: a long Java trace fits. */
+const ERR_KEEP = 16 * 1024;
 
 /** How often a node with limits.disk has its folder measured. */
 const DISK_POLL_MS = 500;

@@ -18,6 +18,7 @@ import { registerLab, unregisterLab } from '../runtime/lab-registry.js';
 import { startAll } from './start-nodes.js';
 import { clockMover } from './move-clock.js';
 import { LabWire, planWire, type CaptureMode, type KeptWire } from './lab-wire.js';
+import { watchCrashes } from './crash-watch.js';
 import { nodeFiles, runFiles } from '../model/run-paths.js';
 
 export type { LabResults } from '../model/lab-results.js';
@@ -238,6 +239,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
           }
         }
         wire.scenarioStarted(s.name);
+        const crashed = watchCrashes(nodes);
         const r = await runScenario(s, host, signal, opts.scenarioLimitMs)
           .catch((e) => {
             // Interrupted mid-scenario: recorded as such (results.json names it), then the abort goes on.
@@ -245,6 +247,8 @@ export async function runLab(opts: RunLabOptions): Promise<LabResults> {
             throw e;
           })
           .finally(() => wire.scenarioEnded());
+        const crashes = crashed();
+        if (crashes.length) r.crashes = crashes;
         if (r.failure && opts.diagnose) r.failure.diagnosis = await opts.diagnose(host.node).catch(() => undefined);
         if (r.failure?.gate && !closed.has(r.failure.gate)) closed.set(r.failure.gate, r);
         results.push(r);

@@ -27,6 +27,19 @@ export interface ScenarioResult {
   failure?: ScenarioFailure;
   /** Graded again after a timeout; why the first attempt failed. */
   retried?: { firstFailure: string; attempts: number };
+  /** Nodes that crashed while the scenario ran (an exit the lab did not ask for, or a traceback on stderr). */
+  crashes?: NodeCrash[];
+}
+
+/** A node's crash during a scenario, as the student needs to see it. */
+export interface NodeCrash {
+  node: string;
+  /** How it ended ("code 1"), when it ended. */
+  exit?: string;
+  /** Its traceback, or for an exit without one its last lines of stderr. */
+  stderr?: string;
+  /** stderr holds a crash report (a traceback, an uncaught exception), whether or not it ended. */
+  traceback: boolean;
 }
 
 /** Why a scenario failed, as a person needs it to fix the program. */

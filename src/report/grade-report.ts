@@ -3,6 +3,7 @@ import type { GradedScenario, SubmissionGrade } from '../model/grade-results.js'
 import { MARK, TRANSCRIPT_LINE } from './transcript.js';
 import { fenced, inline } from '../model/visible-text.js';
 import { nodeFiles } from '../model/run-paths.js';
+import { crashHeading, shownCrashes } from './crash-heading.js';
 
 /** A failure as a few plain lines: where, why, what the node printed last. */
 export function failureText(s: GradedScenario): string {
@@ -52,6 +53,10 @@ export function gradeReport(g: SubmissionGrade): string {
   for (const s of g.scenarios.filter((x) => x.retried)) {
     out.push(`*${inline(s.name)} (${s.role}) was graded again on a fresh lab after its first attempt timed out${s.status === 'passed' ? ', and passed' : ''}:*`, '', fenced(s.retried!.firstFailure), '');
   }
+  for (const s of g.scenarios.filter((x) => x.status === 'passed' && shownCrashes(x).length)) {
+    out.push(`*${inline(s.name)} (${s.role}) passed, but:*`, '');
+    for (const c of shownCrashes(s)) out.push(`${inline(crashHeading(c))}:`, '', fenced(c.stderr ?? ''), '');
+  }
   for (const s of g.scenarios.filter((x) => x.failure)) {
     const f = s.failure!;
     const run = g.runs.find((r) => r.role === s.role);
@@ -62,6 +67,7 @@ export function gradeReport(g: SubmissionGrade): string {
     }
     // Messages quote what programs printed or wrote: always inside a fence they cannot close.
     out.push('**Why:**', '', fenced(f.message), '');
+    for (const c of shownCrashes(s)) out.push(`**${inline(crashHeading(c))}${c.stderr ? ':' : '.'}**`, '', ...(c.stderr ? [fenced(c.stderr), ''] : []));
     if (f.diagnosis) out.push('**Diagnosis:**', '', fenced(f.diagnosis), '');
     out.push(`**Expected:** step ${f.step}, ${inline(f.description)}`, '');
     const typed = typedInto(run?.runDir, f.node);
