@@ -70,6 +70,8 @@ const SUBMISSIONS = batchOf(Object.keys(EXPECTED));
 const BOTH = batchOf([...Object.keys(EXPECTED), ...Object.keys(CLASS)]);
 /** The Java pair, graded in a batch of their own and scored above zero only (see CLASS). */
 const JAVA = ['java', 'java-noflush', 'java-localhost'];
+/** Graded on a grading.packages variant image, by test/grade-packages.test.ts. */
+const PACKAGES = ['tabulate-import'];
 const scoreOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8'));
 
 /** The chat class (test/fixtures/submissions/chat/README.md): the score each gets today. */
@@ -83,7 +85,7 @@ const CHAT_CLASS = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-'));
 const chatNames = materializeChatSubmissions(CHAT_CLASS);
 
 it('the fixtures make one standalone folder per expected submission', () => {
-  expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS), ...JAVA].sort());
+  expect(names).toEqual([...Object.keys(EXPECTED), ...Object.keys(CLASS), ...JAVA, ...PACKAGES].sort());
   expect(chatNames).toEqual(Object.keys(CHAT).sort());
 });
 

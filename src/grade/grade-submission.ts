@@ -13,6 +13,7 @@ import { diagnoseServer } from './diagnose-listening.js';
 import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
 import { retryTimeouts, runSteady } from './grade-reruns.js';
+import { missingLibrary } from '../model/crash-signs.js';
 
 export type { SubmissionGrade } from '../model/grade-results.js';
 
@@ -113,6 +114,12 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
         await retryTimeouts(plan, results, (p) => steadyRun(p, 'the lab grading timeouts again'), ctl.signal, note, log);
       }
       const graded = new Map(results.scenarios.map((s) => [s.name, s]));
+      // A library the image lacks, said in words: from the start that failed, or from a scenario's crash.
+      if (results.error) results.error.diagnosis = joined(results.error.diagnosis, missingLibrary(results.error.tail));
+      for (const r of results.scenarios) {
+        const missing = r.failure && !r.failure.notRun ? [r.failure.tail, ...(r.crashes ?? []).map((c) => c.stderr)].map(missingLibrary).find(Boolean) : undefined;
+        if (missing) r.failure!.diagnosis = joined(r.failure!.diagnosis, missing);
+      }
       const why = overTime
         ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
         : results.error
@@ -164,4 +171,9 @@ function finish(g: SubmissionGrade, t0: number): SubmissionGrade {
   g.max = round(g.scenarios.reduce((t, s) => t + s.maxPoints, 0));
   g.ms = Math.round(performance.now() - t0);
   return g;
+}
+
+/** Two diagnoses in one line, either possibly absent. */
+function joined(a: string | undefined, b: string | undefined): string | undefined {
+  return a && b ? `${a}; ${b}` : (a ?? b);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashText } from './crash-signs.js';
+import { crashText, missingLibrary } from './crash-signs.js';
 
 describe('crashText', () => {
   it('finds a Python traceback after other output and keeps it whole', () => {
@@ -26,5 +26,20 @@ describe('crashText', () => {
     expect(lines[0]).toBe('Traceback (most recent call last):');
     expect(lines.at(-1)).toBe('RecursionError: maximum recursion depth exceeded');
     expect(t).toMatch(/lines left out/);
+  });
+});
+
+describe('missingLibrary', () => {
+  it('names what Python, javac, the JVM and a C compiler could not find', () => {
+    expect(missingLibrary("Traceback (most recent call last):\n  File \"server.py\", line 4\nModuleNotFoundError: No module named 'tabulate'")).toMatch(/^imports tabulate, which the grading image does not have; ask your instructor/);
+    expect(missingLibrary("ModuleNotFoundError: No module named 'scipy.stats'")).toMatch(/^imports scipy,/);
+    expect(missingLibrary('Server.java:3: error: package org.json does not exist')).toMatch(/^imports the Java package org\.json,/);
+    expect(missingLibrary('Exception in thread "main" java.lang.NoClassDefFoundError: com/google/gson/Gson')).toMatch(/^uses the Java class com\.google\.gson\.Gson,/);
+    expect(missingLibrary('server.c:3:10: fatal error: openssl/sha.h: No such file or directory')).toMatch(/^includes openssl\/sha\.h,/);
+  });
+
+  it('is undefined for other failures', () => {
+    expect(missingLibrary("FileNotFoundError: [Errno 2] No such file or directory: 'contact_log.txt'")).toBeUndefined();
+    expect(missingLibrary(undefined)).toBeUndefined();
   });
 });

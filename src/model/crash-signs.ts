@@ -29,3 +29,24 @@ export function crashText(stderr: string): string | undefined {
   if (lines.length <= MAX_LINES) return lines.join('\n');
   return [...lines.slice(0, 8), `… (${lines.length - MAX_LINES + 8} lines left out)`, ...lines.slice(-(MAX_LINES - 8))].join('\n');
 }
+
+/** What a program printed when a library it uses is missing: Python, javac, the JVM, a C compiler. */
+const MISSING: [RegExp, (name: string) => string][] = [
+  [/ModuleNotFoundError: No module named '([\w.]+)'/, (m) => `imports ${m.split('.')[0]}`],
+  [/error: package ([\w.]+) does not exist/, (m) => `imports the Java package ${m}`],
+  [/NoClassDefFoundError: ([\w/$]+)/, (m) => `uses the Java class ${m.replace(/\//g, '.')}`],
+  [/fatal error: ([\w/.+-]+\.h): No such file or directory/, (m) => `includes ${m}`],
+];
+
+/**
+ * "imports pandas, which the grading image does not have; ask your instructor" when the
+ * text (a crash's stderr, a node's last output) says a library was missing, else undefined.
+ */
+export function missingLibrary(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  for (const [re, what] of MISSING) {
+    const m = re.exec(text);
+    if (m) return `${what(m[1]!)}, which the grading image does not have; ask your instructor (a course can add Debian packages with grading.packages, docs/grading.md)`;
+  }
+  return undefined;
+}
