@@ -127,14 +127,14 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
           : 'not run';
       for (const s of opts.plan.scenarios) {
         const r = graded.get(s.name);
-        grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail));
+        grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail, !!results.error));
       }
       if ((plan.grading?.loopback ?? 'warn') === 'warn') {
         const taken = plan.nodes.filter((n) => n.env.NETLAB_LOOPBACK).map((n) => n.name);
         const notes = loopbackNotes(results.runDir, taken, LOOPBACK_LOG);
         if (notes.length) grade.notes = [...(grade.notes ?? []), ...notes];
       }
-      grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, phases: results.phases });
+      grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, ...(results.error?.tail ? { tail: results.error.tail, node: results.error.node } : {}), phases: results.phases });
       log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');
     } catch (e) {
       if (opts.signal.aborted) {
@@ -156,14 +156,15 @@ function interrupted(grade: SubmissionGrade, plan: LabPlan, role: GradeRole, don
   for (const r of grade.roles.slice(grade.roles.indexOf(role))) {
     for (const s of plan.scenarios) {
       const d = r === role ? byName.get(s.name) : undefined;
-      grade.scenarios.push(d ? { ...d, role } : zero(s.name, s.points ?? 0, r, 'interrupted (Ctrl-C) before this scenario finished'));
+      grade.scenarios.push(d ? { ...d, role } : zero(s.name, s.points ?? 0, r, 'interrupted (Ctrl-C) before this scenario finished', undefined, false));
     }
     grade.runs.push({ role: r, runDir: r === role ? runDir : undefined, error: 'interrupted (Ctrl-C)' });
   }
 }
 
-function zero(name: string, points: number, role: GradeRole, message: string, tail?: string): GradedScenario {
-  return { name, role, status: 'failed', ms: 0, points: 0, maxPoints: points, steps: [], failure: { step: '-', description: 'the lab', message, tail, stepsLeft: [] } };
+/** A scenario that got nothing; `wholeRun` when the reason is the role's run (the report says it once, at the top). */
+function zero(name: string, points: number, role: GradeRole, message: string, tail?: string, wholeRun = true): GradedScenario {
+  return { name, role, status: 'failed', ms: 0, points: 0, maxPoints: points, steps: [], failure: { step: '-', description: 'the lab', message, tail, stepsLeft: [], ...(wholeRun ? { wholeRun } : {}) } };
 }
 
 function finish(g: SubmissionGrade, t0: number): SubmissionGrade {

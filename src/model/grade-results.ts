@@ -23,7 +23,7 @@ export interface SubmissionGrade {
   /** Labs run again because the engine failed under them (not the submission's doing), and why. */
   reruns?: string[];
   /** Per role: the lab run folder and, when the lab itself could not run, why. */
-  runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; phases?: Record<string, number> }[];
+  runs: { role: GradeRole; runDir?: string; error?: string; diagnosis?: string; tail?: string; node?: string; phases?: Record<string, number> }[];
   /** What was not taken from the submission folder (hard links, symbolic links, special files), with why. */
   skipped?: string[];
   /** Ctrl-C stopped the grading: the scores are partial and the submission is graded again next time. */

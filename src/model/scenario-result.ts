@@ -56,6 +56,8 @@ interface ScenarioFailure {
   timedOut?: boolean;
   /** The failed step's gate (gate: in the topology): later scenarios through it are not run. */
   gate?: string;
+  /** Not run because its role's whole run failed (the lab could not start): the report says why once, at the top. */
+  wholeRun?: boolean;
   /** This scenario did not run: a gate it passes through had failed in that scenario. */
   notRun?: { gate: string; scenario: string };
 }

@@ -27,3 +27,25 @@ describe('gradeReport: crashes during a scenario', () => {
     expect(entry).toMatch(/\*\*Why:\*\*\n\n```text\nserver did not print[^\n]*\n```\n\n\*\*phone1 ended during this scenario \(code 2\) and printed nothing to stderr\.\*\*\n\n\*\*phone2 ended during this scenario \(signal SIGSEGV\) and printed last to stderr:\*\*\n\n```text\nbye\n```/);
   });
 });
+
+describe('gradeReport: a lab that could not run', () => {
+  const tail = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'tabulate'";
+  const message = 'the lab could not run: node server exited at once (code 1) before it was ready';
+  const grade: SubmissionGrade = {
+    submission: 's2', dir: '/x/s2', roles: ['both'], score: 0, max: 3.5, ms: 1000,
+    runs: [{ role: 'both', error: 'node server exited at once (code 1) before it was ready', diagnosis: 'imports tabulate, which the grading image does not have', tail, node: 'server' }],
+    scenarios: ['login', 'upload'].map((name) => ({
+      name, role: 'both' as const, status: 'failed' as const, ms: 0, points: 0, maxPoints: 1, steps: [],
+      failure: { step: '-', description: 'the lab', message, tail, stepsLeft: [], wholeRun: true },
+    })),
+  };
+  const md = gradeReport(grade);
+
+  it('says why once, at the top, with what the node printed, and marks each scenario not run', () => {
+    expect(md.split(tail).length - 1).toBe(1);
+    expect(md.split('imports tabulate').length - 1).toBe(1);
+    expect(md).toContain(`**What server printed last:**\n\n\`\`\`text\n${tail}\n\`\`\``);
+    expect(md).toContain('## login (both): 0 / 1\n\n**Not run:** the lab could not run for both (why, at the top).');
+    expect(md).toContain('## upload (both): 0 / 1\n\n**Not run:** the lab could not run for both (why, at the top).');
+  });
+});

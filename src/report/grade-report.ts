@@ -45,7 +45,11 @@ export function gradeReport(g: SubmissionGrade): string {
   if (g.unsandboxed) out.push('**Unsandboxed:** graded with `--unsafe-local`, as processes on the grading machine, without the sandbox (no limits of its own, no network of its own).', '');
   if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
   if (g.reruns?.length) out.push('**Run again:**', '', fenced(g.reruns.join('\n')), '');
-  for (const r of g.runs) if (r.error) out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
+  for (const r of g.runs) {
+    if (!r.error) continue;
+    out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
+    if (r.tail) out.push(`**What ${r.node ?? 'the node'} printed last:**`, '', fenced(r.tail), '');
+  }
   if (g.skipped?.length) out.push('**Not copied into the sandbox:**', '', fenced(g.skipped.join('\n')), '');
   out.push('| scenario | as | points | result |', '|---|---|---|---|');
   for (const s of g.scenarios) out.push(`| ${inline(s.name)} | ${s.role} | ${s.points} / ${s.maxPoints} | ${s.status === 'passed' ? 'passed' : '**failed**'} |`);
@@ -63,6 +67,10 @@ export function gradeReport(g: SubmissionGrade): string {
     out.push(`## ${inline(s.name)} (${s.role}): 0 / ${s.maxPoints}`, '');
     if (f.notRun) {
       out.push('**Not run:**', '', fenced(f.message), '');
+      continue;
+    }
+    if (f.wholeRun && run?.error) {
+      out.push(`**Not run:** the lab could not run for ${s.role} (why, at the top).`, '');
       continue;
     }
     // Messages quote what programs printed or wrote: always inside a fence they cannot close.
