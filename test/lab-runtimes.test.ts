@@ -143,6 +143,12 @@ describe('local runtime', () => {
 });
 describeDocker('docker runtime', () => {
   suite('docker');
+  it("a JVM under a moved clock: currentTimeMillis jumps, Object.wait and Thread.sleep keep their length", async () => {
+    const run = await runLabCli(['up', fixture('clock-java.yaml'), '--runtime', 'docker', '--runs', mkdtempSync(join(tmpdir(), 'netlab-clockjava-'))]);
+    expect(run.stderr).toContain('PASSED 1/1');
+    expect(run.code).toBe(0);
+    expect(await leftovers('clockjava')).toBe(0);
+  });
   it('a subnet already in use is refused, exit 2, and nothing is created', async () => {
     const docker = new Docker();
     const net = await docker.createNetwork({ Name: `netlab-test-clash-${process.pid}`, Internal: true, Labels: { 'netlab.lab': 'test-clash' }, IPAM: { Config: [{ Subnet: '10.77.240.0/24' }] } });

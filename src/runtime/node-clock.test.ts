@@ -34,6 +34,7 @@ describe('node clock', () => {
       FAKETIME_TIMESTAMP_FILE: '/run/netlab/clock/offset',
       FAKETIME_NO_CACHE: '1',
       FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      FAKETIME_FORCE_MONOTONIC_FIX: '0', // else timed waits on the monotonic clock return at once (Java)
     });
   });
 
