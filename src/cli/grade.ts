@@ -22,6 +22,7 @@ export interface GradeCliOptions {
   as: string;
   runtime: RuntimeKind | 'auto';
   jobs?: string;
+  scenarioLabs?: string;
   force?: boolean;
   out?: string;
   json?: boolean;
@@ -39,6 +40,8 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   if (o.shard && !o.submissions) throw new UsageError('--shard i/N splits a class: give --submissions DIR');
   if (o.volume && !o.swarm) throw new UsageError('--volume names the volume a --swarm batch works on: give --swarm too');
   const shard = o.shard ? parseShard(o.shard) : undefined;
+  const askedLabs = o.scenarioLabs ? Number(o.scenarioLabs) : 1;
+  if (!Number.isInteger(askedLabs) || askedLabs < 1) throw new UsageError(`--scenario-labs takes a positive whole number, not "${o.scenarioLabs}"`);
   const roles = o.as.split(',').map((r) => r.trim()) as GradeRole[];
   for (const r of roles) if (!['server', 'client', 'both'].includes(r)) throw new UsageError(`--as takes server, client or both (comma-separated), not "${r}"`);
   const plan = loadTopology(file);
@@ -60,7 +63,9 @@ export async function grade(projectRoot: string, file: string, o: GradeCliOption
   const outRoot = resolve(o.out ?? join('grades', plan.name));
   mkdirSync(outRoot, { recursive: true });
   const logger = pino({ base: { lab: plan.name }, level: 'debug' }, pino.destination({ dest: join(outRoot, 'grading.log'), sync: true }));
-  const common = { plan, roles, runtime, projectRoot, signal, outRoot, logger };
+  // One submission's scenarios in several labs at once, each its own network; one lab at a time where the runtime needs it.
+  const scenarioLabs = first.runtime.oneLabAtATime ? 1 : askedLabs;
+  const common = { plan, roles, runtime, projectRoot, signal, outRoot, logger, scenarioLabs };
 
   if (o.submission) {
     const g = await gradeInto({ ...common, submissionDir: o.submission, reporter: new TerminalReporter() });

@@ -147,6 +147,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--as <roles>', 'the place the submission takes: server, client, both (comma-separated: one run each)', 'both')
     .addOption(runtimeOpt())
     .option('--jobs <n>', 'submissions graded at once (default: the number of cores)')
+    .option('--scenario-labs <n>', "labs at once for one submission's scenarios, each its own network (isolation: scenario; default 1)")
     .option('--force', 'grade again folders already graded')
     .option('--out <dir>', 'where results go (default grades/<lab>)')
     .option('--json', 'print the grades as JSON on stdout')

@@ -14,6 +14,7 @@ import { loopbackNotes } from './loopback-notes.js';
 import { buildOnce } from './build-once.js';
 import { retryTimeouts, runSteady } from './grade-reruns.js';
 import { missingLibrary } from '../model/crash-signs.js';
+import { scenarioGroups } from './scenario-groups.js';
 
 export type { SubmissionGrade } from '../model/grade-results.js';
 
@@ -28,6 +29,8 @@ export interface GradeOptions {
   reporter: LabReporter;
   /** The grading log (grades/<lab>/grading.log): what was detected, how each role went. */
   logger?: Logger;
+  /** isolation: scenario: this many labs at once for one submission's scenarios (default 1; --scenario-labs). */
+  scenarioLabs?: number;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -100,42 +103,61 @@ export async function gradeSubmission(opts: GradeOptions): Promise<SubmissionGra
       };
       const note = (line: string) => (grade.reruns = [...(grade.reruns ?? []), `${role}: ${line}`]);
       const steadyRun = (p: LabPlan, what: string) => runSteady(labRun, p, what, () => ctl.signal.aborted || overTime, note, log);
+      // isolation: scenario: each group of scenarios in a lab of its own, all at once.
+      const groups = plan.isolation === 'scenario' ? scenarioGroups(plan.scenarios, opts.scenarioLabs ?? 1) : [plan.scenarios];
+      let parts: LabResults[];
       try {
-        results = await steadyRun(plan, 'the lab');
+        parts = await Promise.all(
+          groups.map(async (scenarios, i) => {
+            const part = groups.length > 1 ? { ...plan, scenarios } : plan;
+            const r = await steadyRun(part, groups.length > 1 ? `lab ${i + 1} of ${groups.length}` : 'the lab');
+            if (!overTime && !r.error && !ctl.signal.aborted) await retryTimeouts(part, r, (p) => steadyRun(p, 'the lab grading timeouts again'), ctl.signal, note, log);
+            return r;
+          }),
+        );
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', onAbort);
       }
+      results = parts[0]!;
       if (opts.signal.aborted) {
-        interrupted(grade, opts.plan, role, results.scenarios, results.runDir);
+        interrupted(grade, opts.plan, role, parts.flatMap((r) => r.scenarios), results.runDir);
         break;
       }
-      if (!overTime && !results.error) {
-        await retryTimeouts(plan, results, (p) => steadyRun(p, 'the lab grading timeouts again'), ctl.signal, note, log);
+      /** Each scenario's result, with the lab it ran in (its transcripts are there). */
+      const graded = new Map<string, { r: ScenarioResult; part: LabResults }>();
+      const partOf = new Map<string, LabResults>();
+      parts.forEach((part, i) => groups[i]!.forEach((s) => partOf.set(s.name, part)));
+      for (const part of parts) {
+        // A library the image lacks, said in words: from the start that failed, or from a scenario's crash.
+        if (part.error) part.error.diagnosis = joined(part.error.diagnosis, missingLibrary(part.error.tail));
+        for (const r of part.scenarios) {
+          const missing = r.failure && !r.failure.notRun ? [r.failure.tail, ...(r.crashes ?? []).map((c) => c.stderr)].map(missingLibrary).find(Boolean) : undefined;
+          if (missing) r.failure!.diagnosis = joined(r.failure!.diagnosis, missing);
+          graded.set(r.name, { r, part });
+        }
       }
-      const graded = new Map(results.scenarios.map((s) => [s.name, s]));
-      // A library the image lacks, said in words: from the start that failed, or from a scenario's crash.
-      if (results.error) results.error.diagnosis = joined(results.error.diagnosis, missingLibrary(results.error.tail));
-      for (const r of results.scenarios) {
-        const missing = r.failure && !r.failure.notRun ? [r.failure.tail, ...(r.crashes ?? []).map((c) => c.stderr)].map(missingLibrary).find(Boolean) : undefined;
-        if (missing) r.failure!.diagnosis = joined(r.failure!.diagnosis, missing);
-      }
-      const why = overTime
-        ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
-        : results.error
-          ? `the lab could not run: ${results.error.message}${results.error.diagnosis ? `; ${results.error.diagnosis}` : ''}`
-          : 'not run';
+      const why = (part: LabResults) =>
+        overTime
+          ? `the submission's time limit of ${limits.submissionMs / 1000}s was reached`
+          : part.error
+            ? `the lab could not run: ${part.error.message}${part.error.diagnosis ? `; ${part.error.diagnosis}` : ''}`
+            : 'not run';
       for (const s of opts.plan.scenarios) {
-        const r = graded.get(s.name);
-        grade.scenarios.push(r ? { ...r, role } : zero(s.name, s.points ?? 0, role, why, results.error?.tail, !!results.error));
+        const g = graded.get(s.name);
+        const part = partOf.get(s.name) ?? results;
+        if (g) grade.scenarios.push({ ...g.r, role, ...(parts.length > 1 ? { runDir: g.part.runDir } : {}) });
+        else grade.scenarios.push(zero(s.name, s.points ?? 0, role, why(part), part.error?.tail, !!part.error));
       }
       if ((plan.grading?.loopback ?? 'warn') === 'warn') {
         const taken = plan.nodes.filter((n) => n.env.NETLAB_LOOPBACK).map((n) => n.name);
-        const notes = loopbackNotes(results.runDir, taken, LOOPBACK_LOG);
+        const notes = [...new Set(parts.flatMap((part) => loopbackNotes(part.runDir, taken, LOOPBACK_LOG)))];
         if (notes.length) grade.notes = [...(grade.notes ?? []), ...notes];
       }
-      grade.runs.push({ role, runDir: results.runDir, error: results.error?.message, diagnosis: results.error?.diagnosis, ...(results.error?.tail ? { tail: results.error.tail, node: results.error.node } : {}), phases: results.phases });
-      log?.info({ role, status: results.status, runDir: results.runDir, error: results.error?.message }, 'role graded');
+      for (const part of parts) {
+        grade.runs.push({ role, runDir: part.runDir, error: part.error?.message, diagnosis: part.error?.diagnosis, ...(part.error?.tail ? { tail: part.error.tail, node: part.error.node } : {}), phases: part.phases });
+        log?.info({ role, status: part.status, runDir: part.runDir, error: part.error?.message }, 'role graded');
+      }
     } catch (e) {
       if (opts.signal.aborted) {
         interrupted(grade, opts.plan, role, [], results?.runDir);

@@ -6,6 +6,8 @@ export type GradeRole = 'server' | 'client' | 'both';
 /** One scenario as graded: the lab's result, named for the role the submission played. */
 export interface GradedScenario extends ScenarioResult {
   role: GradeRole;
+  /** The lab run it was graded in, when its role's scenarios ran in several labs at once (--scenario-labs). */
+  runDir?: string;
 }
 
 /** One submission's grade, as the report writers (src/report/) and Gradescope see it. */

@@ -45,8 +45,11 @@ export function gradeReport(g: SubmissionGrade): string {
   if (g.unsandboxed) out.push('**Unsandboxed:** graded with `--unsafe-local`, as processes on the grading machine, without the sandbox (no limits of its own, no network of its own).', '');
   if (g.notes?.length) out.push(`**Loopback:** ${g.notes.join('; ')}.`, '');
   if (g.reruns?.length) out.push('**Run again:**', '', fenced(g.reruns.join('\n')), '');
+  const said = new Set<string>();
   for (const r of g.runs) {
-    if (!r.error) continue;
+    // Several labs of one role (--scenario-labs) that failed alike are said once.
+    if (!r.error || said.has(`${r.role}\n${r.error}`)) continue;
+    said.add(`${r.role}\n${r.error}`);
     out.push(`**${r.role}: the lab could not run:**`, '', fenced(r.error), ...(r.diagnosis ? ['', '**Diagnosis:**', '', fenced(r.diagnosis)] : []), '');
     if (r.tail) out.push(`**What ${r.node ?? 'the node'} printed last:**`, '', fenced(r.tail), '');
   }
@@ -63,7 +66,7 @@ export function gradeReport(g: SubmissionGrade): string {
   }
   for (const s of g.scenarios.filter((x) => x.failure)) {
     const f = s.failure!;
-    const run = g.runs.find((r) => r.role === s.role);
+    const run = g.runs.find((r) => r.role === s.role && (!s.runDir || r.runDir === s.runDir) && (!f.wholeRun || r.error));
     out.push(`## ${inline(s.name)} (${s.role}): 0 / ${s.maxPoints}`, '');
     if (f.notRun) {
       out.push('**Not run:**', '', fenced(f.message), '');
@@ -78,7 +81,7 @@ export function gradeReport(g: SubmissionGrade): string {
     for (const c of shownCrashes(s)) out.push(`**${inline(crashHeading(c))}${c.stderr ? ':' : '.'}**`, '', ...(c.stderr ? [fenced(c.stderr), ''] : []));
     if (f.diagnosis) out.push('**Diagnosis:**', '', fenced(f.diagnosis), '');
     out.push(`**Expected:** step ${f.step}, ${inline(f.description)}`, '');
-    const typed = typedInto(run?.runDir, f.node);
+    const typed = typedInto(s.runDir ?? run?.runDir, f.node);
     if (typed.length) out.push(`**Typed into ${f.node}** (last lines):`, '', fenced(typed.join('\n')), '');
     if (f.tail) out.push(`**What ${f.node ?? 'the node'} printed last:**`, '', fenced(f.tail), '');
     if (f.stepsLeft.length) out.push(`Steps not run: ${f.stepsLeft.length}.`, '');
