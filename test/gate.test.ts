@@ -34,3 +34,13 @@ it('lab grade refuses to run student code outside the sandbox unless asked by na
   expect(noEngine.stderr).toMatch(/lab grade runs submissions in its sandbox, on a Docker engine, and no Docker engine answered.*--unsafe-local/);
   expect(existsSync(out)).toBe(false);
 });
+
+it('lab grade --scenario-labs takes a positive whole number: anything else is exit 2 before anything runs or is written', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'netlab-labs-')), 'out');
+  for (const bad of ['0', '-1', '2.5', 'two']) {
+    const run = await runLabCli(['grade', 'test/fixtures/grading-retry.yaml', '--submission', 'test/fixtures/sandbox-probe', '--out', out, '--scenario-labs', bad]);
+    expect(run.code, bad).toBe(2);
+    expect(run.stderr, bad).toContain(`--scenario-labs takes a positive whole number, not "${bad}"`);
+  }
+  expect(existsSync(out)).toBe(false);
+});

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -155,9 +155,9 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(await leftovers('bluetrace-grading')).toBe(0);
   }, 3_600_000);
 
-  it('grades a chat class by the seed: prompts by meaning, bare message numbers, ATU before UPD', async () => {
+  it('grades a chat class by the seed: prompts by meaning, bare message numbers, ATU before UPD; the same scores with scenarios in two labs at once', async () => {
     const chatOut = mkdtempSync(join(tmpdir(), 'netlab-grade-chat-out-'));
-    const run = await runLabCli(['grade', 'topologies/grading/chat.yaml', '--submissions', CHAT_CLASS, '--runtime', 'docker', '--out', chatOut, '--jobs', '2']);
+    const run = await runLabCli(['grade', 'topologies/grading/chat.yaml', '--submissions', CHAT_CLASS, '--runtime', 'docker', '--out', chatOut, '--jobs', '2', '--scenario-labs', '2']);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const results = Object.fromEntries(Object.keys(CHAT).map((n) => [n, scoreOf(chatOut, n)]));
     expect(Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.score]))).toEqual(CHAT);
@@ -167,9 +167,12 @@ describeDocker('lab grade (docker, sandboxed)', () => {
     expect(await leftovers('chat-grading')).toBe(0);
   }, 900_000);
 
-  it("a submission's server against the reference clients, and its client against the reference server", async () => {
-    const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--runtime', 'docker', '--out', join(out, 'roles')]);
-    expect(run.code).toBe(0);
+  it("a submission's server against the reference clients, and its client against the reference server, each role's scenarios in two labs", async () => {
+    const run = await runLabCli(['grade', TOPOLOGY, '--submission', join(SUBMISSIONS, 'correct'), '--as', 'server,client', '--runtime', 'docker', '--out', join(out, 'roles'), '--scenario-labs', '2']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    // Two labs per role, each with its own run folder and its own wire section in the report.
+    expect(readdirSync(join(out, 'roles', 'correct', 'runs'))).toHaveLength(4);
+    expect(readFileSync(join(out, 'roles', 'correct', 'report.md'), 'utf8').match(/^## On the wire \((server|client); runs\/[^)]+\)$/gm)).toHaveLength(4);
     const gs = JSON.parse(readFileSync(join(out, 'roles', 'correct', 'results.json'), 'utf8'));
     expect(gs.score).toBe(32);
     expect(gs.tests.map((t: { name: string }) => t.name)).toContain('server: Download_tempID');

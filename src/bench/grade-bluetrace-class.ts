@@ -9,9 +9,8 @@ import type { SubmissionGrade } from '../model/grade-results.js';
 import { benchSignal } from './bench-signal.js';
 import { quietReporter } from '../lab/quiet-reporter.js';
 
-
-/** A folder of BlueTrace submissions graded as `lab grade --submissions DIR --jobs <cores> --runtime docker` does, quietly; with the minutes it took. */
-export async function gradeBluetraceClass(root: string, submissionsDir: string): Promise<{ grades: SubmissionGrade[]; minutes: number; jobs: number }> {
+/** A folder of BlueTrace submissions graded as `lab grade --submissions DIR --jobs <cores> [--scenario-labs N] --runtime docker` does, quietly; with the minutes it took. */
+export async function gradeBluetraceClass(root: string, submissionsDir: string, scenarioLabs = 1): Promise<{ grades: SubmissionGrade[]; minutes: number; jobs: number }> {
   const jobs = availableParallelism();
   const t0 = performance.now();
   const grades = await gradeBatch({
@@ -23,6 +22,7 @@ export async function gradeBluetraceClass(root: string, submissionsDir: string):
     outRoot: mkdtempSync(join(tmpdir(), 'netlab-bench-grades-')),
     submissionsDir,
     jobs,
+    scenarioLabs,
     force: true,
     progress: { start() {}, done() {}, stop() {} },
     reporter: () => quietReporter,
